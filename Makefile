@@ -1,0 +1,47 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test venv test-venv browser-deps soak bench lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $(VENV)/.run-deps $@
+
+venv: $(VENV)/.run-deps
+test-venv: $(VENV)/.test-deps
+
+## Start the whole app offline in paper mode: dashboard on http://127.0.0.1:8050
+run: venv
+	$(BIN)/python app.py
+
+## Debian's chromium for the browser tests (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium"; fi; }
+
+## Set up and run the whole suite.
+test: test-venv browser-deps
+	$(BIN)/python -m pytest
+
+soak: test-venv
+	$(BIN)/python -m bench.soak --entries 10000 --fault-rate 0.05 --json bench/out/soak.json
+
+bench: test-venv
+	$(BIN)/python bench/paper_throughput.py
+
+lint: test-venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

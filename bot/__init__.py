@@ -1,0 +1,1 @@
+"""QuantShield: a Binance USD-M futures bot whose open positions always have a stop on the exchange."""
