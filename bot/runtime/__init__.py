@@ -1,0 +1,1 @@
+"""Process-level wiring: logging, the scheduler and the assembled bot."""
