@@ -1,0 +1,287 @@
+"""The validated settings object: built once at start, frozen, secrets wrapped.
+
+Most bad values refuse to start the bot with a message naming the ``QT_*``
+variable. One does not: an invalid trailing callback rate only switches
+trailing stops off (the fixed stop still protects), because a typo in an
+optional feature must not leave the operator without the bot.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.domain import Mode
+
+ENV_PREFIX = "QT_"
+MASK = "****"
+CALLBACK_RATE_MIN = Decimal("0.1")
+CALLBACK_RATE_MAX = Decimal("5.0")
+DEFAULT_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "ATOMUSDT", "ICXUSDT")
+SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}USDT$")
+INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
+# Filled by the loader or derived here; never read from the environment.
+INTERNAL_FIELDS = frozenset({"warnings", "unknown_env", "trailing_callback_rate_raw"})
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    """Build with ``bot.settings.load_settings()``; direct construction takes keywords only."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="forbid", validate_default=True
+    )
+
+    mode: Mode = Mode.PAPER
+    live_confirm: bool = False
+    api_key: SecretStr | None = None
+    api_secret: SecretStr | None = None
+    db_url: str = "sqlite:///data/quantshield.db"
+    symbols: Annotated[tuple[str, ...], NoDecode] = DEFAULT_SYMBOLS
+    leverage: int = Field(5, ge=1, le=125)
+    risk_per_trade: Decimal = Field(Decimal("0.0075"), gt=0, le=Decimal("0.05"))
+    stop_mode: Literal["atr", "percent"] = "atr"
+    stop_atr_mult: Decimal = Field(Decimal("2.0"), ge=Decimal("0.5"), le=10)
+    stop_pct: Decimal = Field(Decimal("0.01"), gt=0, le=Decimal("0.2"))
+    retry_buffers: Annotated[tuple[Decimal, ...], NoDecode] = (Decimal("0.001"), Decimal("0.003"))
+    trailing_enabled: bool = False
+    trailing_callback_rate: Decimal | None = Decimal("1.0")
+    trailing_callback_rate_raw: str = "1.0"
+    max_positions_per_symbol: int = Field(2, ge=1, le=10)
+    max_open_positions: int = Field(10, ge=1, le=200)
+    monitor_interval_s: float = Field(10.0, ge=1, le=300)
+    naked_grace_s: float = Field(15.0, ge=0, le=600)
+    webhook_token: SecretStr | None = None
+    dash_host: str = "127.0.0.1"
+    dash_port: int = Field(8050, ge=1, le=65535)
+    dashboard_user: str | None = None
+    dashboard_password: SecretStr | None = None
+    paper_host: str = "127.0.0.1"
+    paper_port: int = Field(8765, ge=0, le=65535)
+    paper_api_key: str = "paper-key"
+    paper_api_secret: SecretStr = SecretStr("paper-secret")
+    paper_seed: int = 7
+    paper_speed: float = Field(1.0, gt=0, le=10000)
+    paper_balance: Decimal = Field(Decimal("10000"), gt=0)
+    paper_replay_dir: Path | None = None
+    regime_interval: str = "1h"
+    regime_fast: int = Field(50, ge=2, le=1000)
+    regime_slow: int = Field(200, ge=3, le=2000)
+    regime_adx_min: Decimal = Field(Decimal("20"), ge=0, le=100)
+    short_exception_confidence: float = Field(0.85, ge=0, le=1)
+    strategy_interval: str = "15m"
+    daily_loss_limit: Decimal = Field(Decimal("0.03"), gt=0, le=1)
+    storm_emergency_closes: int = Field(3, ge=1, le=1000)
+    storm_window_s: float = Field(3600.0, gt=0, le=7 * 86400)
+    loss_flag_pct: Decimal = Field(Decimal("0.01"), gt=0, le=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    warnings: tuple[str, ...] = ()
+    unknown_env: tuple[str, ...] = ()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        *_others: PydanticBaseSettingsSource, **_named: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The loader owns the environment (unknown names, empty values, the
+        # callback-rate rule); the object itself only validates what it is given.
+        return (init_settings,)
+
+    # field validators ------------------------------------------------------
+    @field_validator("mode", "stop_mode", mode="before")
+    @classmethod
+    def _lower(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: Any) -> Any:
+        return v.strip().upper() if isinstance(v, str) else v
+
+    @field_validator("live_confirm", mode="before")
+    @classmethod
+    def _confirm(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return v.strip().lower() == "yes"
+        return v
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _symbols_in(cls, v: Any) -> Any:
+        v = _split(v)
+        if isinstance(v, list | tuple):
+            return tuple(str(s).strip().upper() for s in v)
+        return v
+
+    @field_validator("symbols")
+    @classmethod
+    def _symbols_ok(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("at least one symbol is required")
+        bad = [s for s in v if not SYMBOL_RE.match(s)]
+        if bad:
+            raise ValueError(f"not USDT-margined symbols: {', '.join(bad)}")
+        return tuple(dict.fromkeys(v))
+
+    @field_validator("retry_buffers", mode="before")
+    @classmethod
+    def _buffers_in(cls, v: Any) -> Any:
+        return _split(v)
+
+    @field_validator("retry_buffers")
+    @classmethod
+    def _buffers_ok(cls, v: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+        if not 1 <= len(v) <= 5:
+            raise ValueError(f"give 1 to 5 buffers, got {len(v)}")
+        out_of_range = [str(b) for b in v if not (0 < b <= Decimal("0.05"))]
+        if out_of_range:
+            raise ValueError(f"each buffer must be in (0, 0.05]: {', '.join(out_of_range)}")
+        if any(b >= a_next for b, a_next in zip(v, v[1:], strict=False)):
+            raise ValueError("buffers must be strictly ascending")
+        return v
+
+    @field_validator("paper_replay_dir")
+    @classmethod
+    def _replay_dir_ok(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_dir():
+            raise ValueError(f"folder {v} does not exist")
+        return v
+
+    @field_validator("regime_interval", "strategy_interval")
+    @classmethod
+    def _interval_ok(cls, v: str) -> str:
+        if v not in INTERVALS:
+            raise ValueError(f"must be one of {', '.join(INTERVALS)}")
+        return v
+
+    # the callback-rate rule: warn and disable, never refuse ----------------
+    @model_validator(mode="before")
+    @classmethod
+    def _callback_rate(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "trailing_callback_rate" not in data:
+            return data
+        data = dict(data)
+        raw = data["trailing_callback_rate"]
+        text = "" if raw is None else str(raw).strip()
+        data["trailing_callback_rate_raw"] = text
+        problem = _callback_rate_problem(text)
+        if problem is None:
+            data["trailing_callback_rate"] = Decimal(text)
+            return data
+        data["trailing_callback_rate"] = None
+        data["trailing_enabled"] = False
+        data["warnings"] = (
+            *tuple(data.get("warnings") or ()),
+            f"{env_name('trailing_callback_rate')}={text} {problem}: trailing stops disabled",
+        )
+        return data
+
+    # cross-field rules ------------------------------------------------------
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        problems: list[str] = []
+        if self.mode is Mode.LIVE and not self.live_confirm:
+            problems.append(
+                "QT_MODE=live requires QT_LIVE_CONFIRM=yes (trading real money must be confirmed)"
+            )
+        if self.mode in (Mode.TESTNET, Mode.LIVE):
+            for name in ("api_key", "api_secret"):
+                secret = getattr(self, name)
+                if secret is None or not secret.get_secret_value():
+                    problems.append(f"{env_name(name)} is required when QT_MODE={self.mode.value}")
+        if not _is_loopback(self.dash_host) and not (
+            self.dashboard_user and self.dashboard_password
+            and self.dashboard_password.get_secret_value()
+        ):
+            problems.append(
+                f"QT_DASH_HOST={self.dash_host} is not loopback: refusing to start without "
+                "QT_DASHBOARD_USER and QT_DASHBOARD_PASSWORD"
+            )
+        if self.regime_fast >= self.regime_slow:
+            problems.append(
+                f"QT_REGIME_FAST ({self.regime_fast}) must be below QT_REGIME_SLOW "
+                f"({self.regime_slow})"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # views ------------------------------------------------------------------
+    def dump(self) -> dict[str, str]:
+        """Effective settings as text, every secret masked: safe to log and to show."""
+        out: dict[str, str] = {}
+        for name in type(self).model_fields:
+            if name in ("warnings", "unknown_env"):
+                continue
+            out[name] = _as_text(getattr(self, name))
+        out["db_url"] = mask_url(self.db_url)
+        return out
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (mask_url(value) if name == "db_url" else value)
+
+    @property
+    def trailing_usable(self) -> bool:
+        return self.trailing_enabled and self.trailing_callback_rate is not None
+
+
+def _callback_rate_problem(text: str) -> str | None:
+    try:
+        rate = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return "is not a number"
+    if not rate.is_finite():
+        return "is not a number"
+    if not CALLBACK_RATE_MIN <= rate <= CALLBACK_RATE_MAX:
+        return f"is outside [{CALLBACK_RATE_MIN}, {CALLBACK_RATE_MAX}]"
+    return None
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password replaced by the mask."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", rf"\1{MASK}@", url)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return MASK if value.get_secret_value() else ""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(_as_text(v) for v in value)
+    if hasattr(value, "value") and not isinstance(value, Decimal):
+        return str(value.value)
+    return str(value)

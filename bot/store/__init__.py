@@ -1,0 +1,21 @@
+"""Persistence: one SQLAlchemy store for events, settings, kill switch, orders, trades, lease."""
+
+from bot.store.records import (
+    AuditEntry,
+    DecisionRecord,
+    KillRecord,
+    LeaseRecord,
+    OrderRecord,
+    TradeRecord,
+)
+from bot.store.store import Store
+
+__all__ = [
+    "AuditEntry",
+    "DecisionRecord",
+    "KillRecord",
+    "LeaseRecord",
+    "OrderRecord",
+    "Store",
+    "TradeRecord",
+]

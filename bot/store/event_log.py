@@ -1,0 +1,250 @@
+"""The append-only event log and the red flags derived from it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.sql import Select
+
+from bot.control.views import RedFlagView
+from bot.events import RED_FLAG_KINDS, Event, EventKind, red_flag_label
+from bot.store.engine import read_tx, write_tx
+from bot.store.schema import events, red_flag_acks
+from bot.store.types import dumps, require_aware
+
+_RED_FLAG_NAMES = tuple(k.value for k in RED_FLAG_KINDS)
+
+
+def _row_to_event(row: Row) -> Event:
+    return Event(
+        kind=EventKind(row.kind),
+        at=row.at,
+        symbol=row.symbol,
+        code=row.code,
+        message=row.message or "",
+        latency_ms=row.latency_ms,
+        details=dict(row.details or {}),
+        id=row.id,
+    )
+
+
+def _event_values(event: Event) -> dict:
+    if not isinstance(event.kind, EventKind):
+        raise TypeError(f"event kind must be an EventKind, got {event.kind!r}")
+    require_aware("event.at", event.at)
+    details = dict(event.details or {})
+    dumps(details)  # refuse what JSON cannot hold here, not as a driver error mid-batch
+    return {
+        "kind": event.kind.value,
+        "at": event.at,
+        "symbol": event.symbol,
+        "code": event.code,
+        "message": event.message or "",
+        "latency_ms": event.latency_ms,
+        "details": details,
+    }
+
+
+class EventLogMixin:
+    _engine: Engine
+    _clock: Callable[[], datetime]
+
+    def append(self, event: Event) -> Event:
+        """Store one event; the returned copy carries its id."""
+        return self.append_many([event])[0]
+
+    def append_many(self, batch: Iterable[Event]) -> list[Event]:
+        """Store events in one transaction, ids in the order given."""
+        items = list(batch)
+        if not items:
+            return []
+        values = [_event_values(e) for e in items]
+        stmt = insert(events).returning(events.c.id, sort_by_parameter_order=True)
+        with write_tx(self._engine) as conn:
+            ids = [r.id for r in conn.execute(stmt, values)]
+        return [_with_id(e, i) for e, i in zip(items, ids, strict=True)]
+
+    def events(
+        self,
+        kinds: Iterable[EventKind] | None = None,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+        after_id: int | None = None,
+        detail: tuple[str, str] | None = None,
+    ) -> list[Event]:
+        """Events in log order (or newest first); ``since`` inclusive, ``until`` exclusive."""
+        stmt = select(events)
+        if kinds is not None:
+            stmt = stmt.where(events.c.kind.in_([EventKind(k).value for k in kinds]))
+        if symbol is not None:
+            stmt = stmt.where(events.c.symbol == symbol)
+        if since is not None:
+            stmt = stmt.where(events.c.at >= since)
+        if until is not None:
+            stmt = stmt.where(events.c.at < until)
+        if after_id is not None:
+            stmt = stmt.where(events.c.id > after_id)
+        if detail is not None:
+            stmt = stmt.where(_detail_is(*detail))
+        stmt = stmt.order_by(events.c.id.desc() if newest_first else events.c.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with read_tx(self._engine) as conn:
+            return [_row_to_event(r) for r in conn.execute(stmt)]
+
+    def count(
+        self,
+        kind: EventKind,
+        since: datetime | None = None,
+        code: int | None = None,
+        detail: tuple[str, str] | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many events of ``kind``; ``detail=(key, value)`` matches details[key] == value."""
+        stmt = select(func.count()).select_from(events).where(events.c.kind == kind.value)
+        if since is not None:
+            stmt = stmt.where(events.c.at >= since)
+        if until is not None:
+            stmt = stmt.where(events.c.at < until)
+        if code is not None:
+            stmt = stmt.where(events.c.code == code)
+        if detail is not None:
+            stmt = stmt.where(_detail_is(*detail))
+        with read_tx(self._engine) as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def counts_by_code(
+        self, kind: EventKind, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[int, int]:
+        """One GROUP BY: how many events of ``kind`` per Binance code (None codes left out)."""
+        stmt = (
+            select(events.c.code, func.count())
+            .where(events.c.kind == kind.value, events.c.code.is_not(None))
+            .group_by(events.c.code)
+        )
+        stmt = _window(stmt, since, until)
+        with read_tx(self._engine) as conn:
+            return {int(code): int(n) for code, n in conn.execute(stmt)}
+
+    def latency_percentiles(
+        self,
+        kind: EventKind,
+        percentiles: Iterable[float],
+        since: datetime | None = None,
+        until: datetime | None = None,
+        skip_if_false: str | None = None,
+    ) -> list[float | None]:
+        """Nearest-rank percentiles of ``latency_ms`` (events without one ignored), in SQL.
+
+        The value at rank ceil(p/100 * n) of the ascending latencies; None when n == 0.
+        ``skip_if_false`` names a details flag: events where it is explicitly false
+        are left out (events without the flag count).
+        """
+        base = _window(
+            select(events.c.latency_ms).where(
+                events.c.kind == kind.value, events.c.latency_ms.is_not(None)
+            ),
+            since,
+            until,
+        )
+        if skip_if_false is not None:
+            flag = events.c.details[skip_if_false].as_boolean()
+            base = base.where(or_(flag.is_(None), flag.is_(True)))
+        out: list[float | None] = []
+        with read_tx(self._engine) as conn:
+            n = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
+            for p in percentiles:
+                if not 0 < p <= 100:
+                    raise ValueError(f"percentile must be in (0, 100], got {p}")
+                if n == 0:
+                    out.append(None)
+                    continue
+                rank = max(1, math.ceil(Fraction(str(p)) * n / 100))
+                stmt = base.order_by(events.c.latency_ms).offset(rank - 1).limit(1)
+                out.append(float(conn.execute(stmt).scalar_one()))
+        return out
+
+    def last_event_id(self) -> int:
+        with read_tx(self._engine) as conn:
+            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+    # red flags -----------------------------------------------------------
+    def red_flags(self, limit: int = 50, include_acknowledged: bool = True) -> list[RedFlagView]:
+        """The newest red-flag events first, each with its acknowledgement state."""
+        stmt = self._red_flag_select(include_acknowledged).order_by(events.c.id.desc())
+        stmt = stmt.limit(limit)
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(stmt).all()
+        out = []
+        for row in rows:
+            ev = _row_to_event(row)
+            out.append(
+                RedFlagView(
+                    id=ev.id or 0,
+                    at=ev.at,
+                    severity=RED_FLAG_KINDS[ev.kind],
+                    label=red_flag_label(ev),
+                    symbol=ev.symbol,
+                    message=ev.message,
+                    acknowledged=row.ack_actor is not None,
+                )
+            )
+        return out
+
+    def acknowledge(self, event_id: int, actor: str) -> bool:
+        """Mark a red flag seen by ``actor``; False for unknown ids and non-red-flag events."""
+        if not actor:
+            raise ValueError("acknowledge needs an actor")
+        with write_tx(self._engine) as conn:
+            kind = conn.execute(select(events.c.kind).where(events.c.id == event_id)).scalar()
+            if kind not in _RED_FLAG_NAMES:
+                return False
+            done = conn.execute(
+                select(red_flag_acks.c.event_id).where(red_flag_acks.c.event_id == event_id)
+            ).scalar()
+            if done is None:
+                conn.execute(
+                    insert(red_flag_acks).values(event_id=event_id, actor=actor, at=self._clock())
+                )
+        return True
+
+    def unacknowledged_count(self) -> int:
+        sub = self._red_flag_select(include_acknowledged=False).subquery()
+        with read_tx(self._engine) as conn:
+            return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+
+    def _red_flag_select(self, include_acknowledged: bool) -> Select:
+        stmt = (
+            select(events, red_flag_acks.c.actor.label("ack_actor"))
+            .outerjoin(red_flag_acks, red_flag_acks.c.event_id == events.c.id)
+            .where(events.c.kind.in_(_RED_FLAG_NAMES))
+        )
+        if not include_acknowledged:
+            stmt = stmt.where(red_flag_acks.c.event_id.is_(None))
+        return stmt
+
+
+def _detail_is(key: str, value: str) -> Any:
+    return events.c.details[key].as_string() == str(value)
+
+
+def _window(stmt: Select, since: datetime | None, until: datetime | None) -> Select:
+    if since is not None:
+        stmt = stmt.where(events.c.at >= since)
+    if until is not None:
+        stmt = stmt.where(events.c.at < until)
+    return stmt
+
+
+def _with_id(event: Event, event_id: int) -> Event:
+    return replace(event, id=event_id)

@@ -1,0 +1,280 @@
+"""Signals, filter decisions, orders and trades."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+
+from bot.domain import Direction, Signal
+from bot.store.engine import read_tx, write_tx
+from bot.store.records import DecisionRecord, OrderRecord, TradeRecord
+from bot.store.schema import decisions, orders, signals, trades
+from bot.store.types import require_aware, require_decimal
+
+_TRADE_UPDATABLE = frozenset(
+    {"quantity", "entry_price", "stop_price", "take_profit", "trailing_rate", "position_key"}
+)
+
+
+class TradingMixin:
+    _engine: Engine
+    _clock: Callable[[], datetime]
+
+    # signals and decisions -----------------------------------------------
+    def save_signal(self, signal: Signal) -> str:
+        require_aware("signal.created_at", signal.created_at)
+        require_decimal("signal.stop_price", signal.stop_price, optional=True)
+        require_decimal("signal.target_price", signal.target_price, optional=True)
+        signal_id = signal.id or uuid.uuid4().hex
+        with write_tx(self._engine) as conn:
+            conn.execute(
+                insert(signals).values(
+                    id=signal_id,
+                    symbol=signal.symbol,
+                    direction=Direction(signal.direction).value,
+                    confidence=float(signal.confidence),
+                    source=signal.source,
+                    created_at=signal.created_at,
+                    stop_price=signal.stop_price,
+                    target_price=signal.target_price,
+                )
+            )
+        return signal_id
+
+    def save_decision(
+        self,
+        signal_id: str,
+        allowed: bool,
+        rule: str | None,
+        reason: str,
+        quantity: Decimal | None,
+    ) -> int:
+        require_decimal("quantity", quantity, optional=True)
+        with write_tx(self._engine) as conn:
+            result = conn.execute(
+                insert(decisions).values(
+                    signal_id=signal_id, allowed=bool(allowed), rule=rule, reason=reason or "",
+                    quantity=quantity, at=self._clock(),
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def recent_decisions(self, limit: int = 50) -> list[DecisionRecord]:
+        """Newest first, with the signal's symbol, direction and confidence when known."""
+        stmt = (
+            select(
+                decisions,
+                signals.c.symbol,
+                signals.c.direction,
+                signals.c.confidence,
+                signals.c.source,
+            )
+            .outerjoin(signals, signals.c.id == decisions.c.signal_id)
+            .order_by(decisions.c.id.desc())
+            .limit(limit)
+        )
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            DecisionRecord(
+                id=r.id, signal_id=r.signal_id, allowed=r.allowed, rule=r.rule, reason=r.reason,
+                quantity=r.quantity, at=r.at, symbol=r.symbol,
+                direction=Direction(r.direction) if r.direction else None,
+                confidence=r.confidence, source=r.source,
+            )
+            for r in rows
+        ]
+
+    # orders --------------------------------------------------------------
+    def record_order(
+        self,
+        symbol: str,
+        client_id: str,
+        purpose: str,
+        side: str,
+        type: str,  # noqa: A002 - the exchange's own word
+        quantity: Decimal | None,
+        price: Decimal | None,
+        exchange_id: str | None,
+        status: str,
+        at: datetime,
+    ) -> None:
+        """Upsert by client id: our intent is written once, the exchange's report kept fresh."""
+        if not client_id:
+            raise ValueError("record_order needs a client id")
+        require_decimal("quantity", quantity, optional=True)
+        require_decimal("price", price, optional=True)
+        require_aware("at", at)
+        values = {
+            "client_id": client_id,
+            "symbol": symbol,
+            "purpose": str(purpose),
+            "side": str(side),
+            "type": str(type),
+            "quantity": quantity,
+            "price": price,
+            "created_at": at,
+            "exchange_id": None if exchange_id is None else str(exchange_id),
+            "exchange_status": str(status),
+            "updated_at": at,
+        }
+        dialect = self._engine.dialect.name
+        ins_mod: Any = postgresql if dialect == "postgresql" else sqlite
+        stmt = ins_mod.insert(orders).values(**values)
+        excluded = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[orders.c.client_id],
+            set_={
+                "exchange_status": excluded.exchange_status,
+                "updated_at": excluded.updated_at,
+                "exchange_id": _coalesce(excluded.exchange_id, orders.c.exchange_id),
+                "quantity": _coalesce(orders.c.quantity, excluded.quantity),
+                "price": _coalesce(orders.c.price, excluded.price),
+            },
+        )
+        with write_tx(self._engine) as conn:
+            conn.execute(stmt)
+
+    def order_by_client_id(self, client_id: str) -> OrderRecord | None:
+        with read_tx(self._engine) as conn:
+            row = conn.execute(select(orders).where(orders.c.client_id == client_id)).first()
+        if row is None:
+            return None
+        return OrderRecord(
+            client_id=row.client_id, symbol=row.symbol, purpose=row.purpose, side=row.side,
+            type=row.type, quantity=row.quantity, price=row.price, created_at=row.created_at,
+            exchange_id=row.exchange_id, status=row.exchange_status, updated_at=row.updated_at,
+        )
+
+    # trades --------------------------------------------------------------
+    def open_trade(
+        self,
+        symbol: str,
+        direction: Direction,
+        quantity: Decimal,
+        entry_price: Decimal,
+        stop_price: Decimal | None,
+        opened_at: datetime,
+        position_key: str,
+        take_profit: Decimal | None = None,
+        trailing_rate: Decimal | None = None,
+    ) -> int:
+        require_decimal("quantity", quantity)
+        require_decimal("entry_price", entry_price)
+        require_decimal("stop_price", stop_price, optional=True)
+        require_decimal("take_profit", take_profit, optional=True)
+        require_decimal("trailing_rate", trailing_rate, optional=True)
+        require_aware("opened_at", opened_at)
+        if quantity <= 0:
+            raise ValueError(f"trade quantity must be > 0, got {quantity}")
+        with write_tx(self._engine) as conn:
+            result = conn.execute(
+                insert(trades).values(
+                    symbol=symbol, direction=Direction(direction).value, quantity=quantity,
+                    entry_price=entry_price, stop_price=stop_price, take_profit=take_profit,
+                    trailing_rate=trailing_rate, position_key=position_key, opened_at=opened_at,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def update_trade(self, trade_id: int, **fields: Any) -> None:
+        """Change bot-owned fields of an open trade (stop moved, quantity added)."""
+        unknown = set(fields) - _TRADE_UPDATABLE
+        if unknown:
+            raise ValueError(
+                f"update_trade: unknown or read-only field(s) {sorted(unknown)}; "
+                f"allowed: {sorted(_TRADE_UPDATABLE)}"
+            )
+        for name, value in fields.items():
+            if name == "position_key":
+                if not isinstance(value, str) or not value:
+                    raise ValueError("position_key must be a non-empty string")
+            else:
+                require_decimal(name, value, optional=name != "quantity")
+        if not fields:
+            return
+        with write_tx(self._engine) as conn:
+            result = conn.execute(update(trades).where(trades.c.id == trade_id).values(**fields))
+            if result.rowcount == 0:
+                raise KeyError(f"no trade with id {trade_id}")
+
+    def close_trade(
+        self,
+        trade_id: int,
+        exit_price: Decimal,
+        reason: str,
+        pnl_usdt: Decimal,
+        pnl_pct_equity: Decimal | None,
+        closed_at: datetime,
+    ) -> None:
+        require_decimal("exit_price", exit_price)
+        require_decimal("pnl_usdt", pnl_usdt)
+        require_decimal("pnl_pct_equity", pnl_pct_equity, optional=True)  # equity unknown
+        require_aware("closed_at", closed_at)
+        with write_tx(self._engine) as conn:
+            row = conn.execute(
+                select(trades.c.closed_at).where(trades.c.id == trade_id).with_for_update()
+            ).first()
+            if row is None:
+                raise KeyError(f"no trade with id {trade_id}")
+            if row.closed_at is not None:
+                raise ValueError(f"trade {trade_id} is already closed")
+            conn.execute(
+                update(trades)
+                .where(trades.c.id == trade_id)
+                .values(
+                    exit_price=exit_price, close_reason=reason, pnl_usdt=pnl_usdt,
+                    pnl_pct_equity=pnl_pct_equity, closed_at=closed_at,
+                )
+            )
+
+    def open_trades(self) -> list[TradeRecord]:
+        stmt = select(trades).where(trades.c.closed_at.is_(None)).order_by(trades.c.id)
+        with read_tx(self._engine) as conn:
+            return [_trade(r) for r in conn.execute(stmt)]
+
+    def open_trade_for(self, symbol: str) -> TradeRecord | None:
+        """The newest open trade on ``symbol``."""
+        stmt = (
+            select(trades)
+            .where(trades.c.closed_at.is_(None), trades.c.symbol == symbol)
+            .order_by(trades.c.id.desc())
+            .limit(1)
+        )
+        with read_tx(self._engine) as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else _trade(row)
+
+    def trade(self, trade_id: int) -> TradeRecord | None:
+        with read_tx(self._engine) as conn:
+            row = conn.execute(select(trades).where(trades.c.id == trade_id)).first()
+        return None if row is None else _trade(row)
+
+    def trades(self, limit: int = 100, closed_only: bool = False) -> list[TradeRecord]:
+        """Newest first."""
+        stmt = select(trades).order_by(trades.c.id.desc()).limit(limit)
+        if closed_only:
+            stmt = stmt.where(trades.c.closed_at.is_not(None))
+        with read_tx(self._engine) as conn:
+            return [_trade(r) for r in conn.execute(stmt)]
+
+
+def _coalesce(first: Any, second: Any) -> Any:
+    return func.coalesce(first, second)
+
+
+def _trade(r: Row) -> TradeRecord:
+    return TradeRecord(
+        id=r.id, symbol=r.symbol, direction=Direction(r.direction), quantity=r.quantity,
+        entry_price=r.entry_price, stop_price=r.stop_price, take_profit=r.take_profit,
+        trailing_rate=r.trailing_rate, position_key=r.position_key, opened_at=r.opened_at,
+        exit_price=r.exit_price, close_reason=r.close_reason, pnl_usdt=r.pnl_usdt,
+        pnl_pct_equity=r.pnl_pct_equity, closed_at=r.closed_at,
+    )
