@@ -1,0 +1,42 @@
+"""Deciding what to trade: signals, regime, the trade-opportunity filter, sizing, kill switch.
+
+Public surface (import from here):
+- signals: ``validate_signal``, ``SignalRejected``, ``WebhookSignal``
+- webhook: ``register_webhook``, ``SignalQueue``, ``SignalQueueFull``
+- regime: ``classify_regime``, ``local_trend``, ``RegimeTracker``, ``RegimeParams``
+- strategy: ``Strategy``, ``TrendFollowingStrategy``, ``TrendParams``, ``scan_symbols``
+- rules: ``RuleBook``, ``RuleDefaults``, ``default_rules``, ``Verdict``, ``RuleContext``
+- sizing: ``size_position``, ``Sizing``, ``StopPolicy``
+- kill switch: ``KillSwitch``
+- pipeline: ``DecisionPipeline``, ``MarketContext``, ``DecisionOutcome``
+  (``bot.decisions.context.ExchangeContextProvider`` builds the MarketContext)
+"""
+
+from bot.decisions.killswitch import KillSwitch
+from bot.decisions.pipeline import DecisionOutcome, DecisionPipeline, MarketContext
+from bot.decisions.regime import (
+    RegimeParams,
+    RegimeTracker,
+    classify_regime,
+    closed_only,
+    local_trend,
+)
+from bot.decisions.rules import RuleBook, RuleContext, RuleDefaults, Verdict, default_rules
+from bot.decisions.signals import SignalRejected, WebhookSignal, validate_signal
+from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop
+from bot.decisions.strategy import (
+    Strategy,
+    TrendFollowingStrategy,
+    TrendParams,
+    scan_symbols,
+)
+from bot.decisions.webhook import SignalQueue, SignalQueueFull, register_webhook
+
+__all__ = [
+    "DecisionOutcome", "DecisionPipeline", "KillSwitch", "MarketContext", "RegimeParams",
+    "RegimeTracker", "RuleBook", "RuleContext", "RuleDefaults", "SignalQueue",
+    "SignalQueueFull", "SignalRejected", "Sizing", "StopPolicy", "Strategy",
+    "TrendFollowingStrategy", "TrendParams", "Verdict", "WebhookSignal", "classify_regime",
+    "closed_only", "default_rules", "local_trend", "register_webhook", "scan_symbols",
+    "size_position", "snap_stop", "validate_signal",
+]

@@ -1,0 +1,19 @@
+"""No entry while the kill switch is engaged. Always on: the operator's brake has no off switch."""
+
+from __future__ import annotations
+
+from bot.control.views import KillState
+from bot.decisions.rules.base import ParamValue, Rule, RuleContext, Verdict
+
+
+class KillSwitchRule(Rule):
+    name = "kill_switch"
+    title = "Kill switch"
+    description = "Denies every entry while the bot is HALTED or FLATTENING."
+    toggleable = False
+    stage = "gate"
+
+    def evaluate(self, ctx: RuleContext, params: dict[str, ParamValue]) -> Verdict:
+        if ctx.kill_state in (KillState.HALTED, KillState.FLATTENING):
+            return self.deny(f"kill switch is {ctx.kill_state}: no new entries")
+        return self.allow(f"kill switch {ctx.kill_state}")

@@ -1,0 +1,98 @@
+"""How much to buy: a fixed share of equity lost if the stop is hit, nothing more.
+
+quantity = equity x risk / |entry - stop|, snapped DOWN to the step (never size
+up a risk), capped by what leverage and free margin can carry. Too small for
+the exchange (minQty, MIN_NOTIONAL) is a refusal with a reason, not an order
+that comes back -4164.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bot.domain import Direction, SymbolFilters
+
+
+@dataclass(frozen=True)
+class Sizing:
+    ok: bool
+    quantity: Decimal = Decimal(0)
+    reason: str = ""
+    notional: Decimal = Decimal(0)
+    risk_usdt: Decimal = Decimal(0)
+    capped: bool = False
+
+    @classmethod
+    def refused(cls, reason: str) -> Sizing:
+        return cls(False, reason=reason)
+
+
+def size_position(
+    direction: Direction, entry: Decimal, stop: Decimal, equity: Decimal,
+    available_margin: Decimal, risk_per_trade: Decimal, leverage: int, filters: SymbolFilters,
+) -> Sizing:
+    if entry <= 0:
+        return Sizing.refused(f"entry price {entry} is not positive")
+    if equity <= 0:
+        return Sizing.refused(f"equity {equity} is not positive")
+    if not Decimal(0) < risk_per_trade < Decimal(1):
+        return Sizing.refused(f"risk per trade {risk_per_trade} outside (0, 1)")
+    if leverage < 1:
+        return Sizing.refused(f"leverage {leverage} below 1")
+    distance = entry - stop if direction is Direction.LONG else stop - entry
+    if distance == 0:
+        return Sizing.refused(f"stop {stop} equals the entry price: risk cannot be sized")
+    if distance < 0:
+        where = "below" if direction is Direction.LONG else "above"
+        return Sizing.refused(f"stop {stop} must be {where} entry {entry} for a {direction.value}")
+    wanted = equity * risk_per_trade / distance
+    affordable = Decimal(leverage) * max(available_margin, Decimal(0)) / entry
+    quantity = min(wanted, affordable)
+    if filters.max_qty > 0:
+        quantity = min(quantity, filters.market_max_qty or filters.max_qty)
+    quantity = filters.round_qty(quantity, market=True)
+    min_qty = filters.market_min_qty or filters.min_qty
+    if quantity <= 0 or quantity < min_qty:
+        why = " (capped by leverage x available margin)" if affordable < wanted else ""
+        return Sizing.refused(f"quantity {quantity} below minQty {min_qty}{why}")
+    notional = quantity * entry
+    if notional < filters.min_notional:
+        return Sizing.refused(f"notional {notional:.4f} USDT below MIN_NOTIONAL "
+                              f"{filters.min_notional}")
+    return Sizing(True, quantity, "sized", notional, quantity * distance,
+                  capped=affordable < wanted)
+
+
+@dataclass(frozen=True)
+class StopPolicy:
+    """Where the stop goes when a signal brings none (webhook alerts often do not)."""
+
+    mode: str = "atr"  # "atr" | "percent"
+    atr_mult: Decimal = Decimal("2")
+    pct: Decimal = Decimal("0.02")
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("atr", "percent"):
+            raise ValueError(f"stop mode must be 'atr' or 'percent', got {self.mode!r}")
+        if self.atr_mult <= 0 or not Decimal(0) < self.pct < Decimal(1):
+            raise ValueError("stop_atr_mult must be > 0 and stop_pct in (0, 1)")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> StopPolicy:
+        return cls(str(settings.stop_mode), Decimal(str(settings.stop_atr_mult)),
+                   Decimal(str(settings.stop_pct)))
+
+    def stop_for(self, direction: Direction, entry: Decimal, atr: Decimal | None) -> Decimal:
+        """ATR x multiple away from entry, or a percent when ATR is unknown or mode is percent."""
+        if self.mode == "atr" and atr is not None and atr > 0:
+            distance = atr * self.atr_mult
+        else:
+            distance = entry * self.pct
+        return entry - distance if direction is Direction.LONG else entry + distance
+
+
+def snap_stop(direction: Direction, stop: Decimal, filters: SymbolFilters) -> Decimal:
+    """Snap a stop to the tick away from the entry, so rounding never tightens it."""
+    return filters.round_price(stop, "down" if direction is Direction.LONG else "up")

@@ -1,0 +1,125 @@
+"""``POST /api/signals``: external signals (TradingView-style alerts) into the bot's queue.
+
+The request thread only authenticates, validates and queues; the executor job
+drains the queue, so a slow exchange never holds an HTTP request open and a
+burst of alerts cannot start a burst of orders (the queue is bounded: 429).
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from flask import Flask, Response, jsonify, request
+
+from bot.decisions.ports import Clock, EventSink
+from bot.decisions.signals import MarkPrice, SignalRejected, validate_signal
+from bot.domain import Signal
+from bot.events import Event, EventKind
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/signals"
+TOKEN_HEADER = "X-QT-Token"
+MAX_BODY_BYTES = 8 * 1024
+
+
+class SignalQueueFull(RuntimeError):
+    """The executor is behind: the caller should retry later (HTTP 429)."""
+
+
+class SignalQueue:
+    """Thread-safe bounded FIFO between the webhook/strategy and the executor job."""
+
+    def __init__(self, maxsize: int = 100, id_prefix: str | None = None) -> None:
+        if maxsize < 1:
+            raise ValueError("signal queue size must be >= 1")
+        self._queue: queue.Queue[Signal] = queue.Queue(maxsize=maxsize)
+        self._prefix = id_prefix or f"sig-{int(time.time() * 1000):x}"
+        self._seq = itertools.count(1)
+        self._put_lock = threading.Lock()
+
+    def submit(self, signal: Signal) -> str:
+        """Queue a signal, giving it an id if it has none; raises SignalQueueFull."""
+        with self._put_lock:  # the only producer path, so "not full" holds until the put
+            if self._queue.full():
+                raise SignalQueueFull(f"signal queue full ({self._queue.maxsize})")
+            if not signal.id:
+                signal = replace(signal, id=f"{self._prefix}-{next(self._seq)}")
+            self._queue.put_nowait(signal)
+        return signal.id
+
+    __call__ = submit
+
+    def drain(self, limit: int | None = None) -> list[Signal]:
+        """Everything queued so far (up to ``limit``), oldest first, without blocking."""
+        out: list[Signal] = []
+        while limit is None or len(out) < limit:
+            try:
+                out.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def __len__(self) -> int:
+        return self._queue.qsize()
+
+
+def register_webhook(
+    server: Flask, intake: Callable[[Signal], str], token: str | None,
+    known_symbols: Collection[str], mark_price: MarkPrice | None = None,
+    events: EventSink | None = None, clock: Clock | None = None,
+) -> None:
+    """Add ``POST /api/signals`` to the app's Flask server (the Dash app's ``server``)."""
+    expected = token.encode() if token else None
+    now = clock or (lambda: datetime.now(UTC))
+
+    def receive_signal() -> tuple[Response, int]:
+        if expected is None:
+            return jsonify(error="webhook disabled: no QT_WEBHOOK_TOKEN configured"), 503
+        given = request.headers.get(TOKEN_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            log.warning("[WEBHOOK] Refused signal from %s: missing or wrong token",
+                        request.remote_addr)
+            return jsonify(error=f"missing or wrong {TOKEN_HEADER} header"), 401
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return _reject([f"body larger than {MAX_BODY_BYTES} bytes"], 413, events, now)
+        if not request.is_json:
+            return _reject(["body must be JSON (Content-Type: application/json)"], 415,
+                           events, now)
+        payload = request.get_json(silent=True)
+        if payload is None:
+            return _reject(["body is not valid JSON"], 422, events, now)
+        try:
+            signal = validate_signal(payload, known_symbols, now(), mark_price)
+        except SignalRejected as exc:
+            return _reject(exc.problems, 422, events, now)
+        try:
+            signal_id = intake(signal)
+        except SignalQueueFull as exc:
+            log.warning("[WEBHOOK] Signal for %s refused: %s", signal.symbol, exc)
+            return jsonify(error=str(exc)), 429
+        log.info("[WEBHOOK] Queued %s %s (confidence %.2f) as %s", signal.direction.value,
+                 signal.symbol, signal.confidence, signal_id)
+        return jsonify(id=signal_id, status="queued"), 202
+
+    server.add_url_rule(PATH, endpoint="qt_receive_signal", view_func=receive_signal,
+                        methods=["POST"])
+
+
+def _reject(
+    problems: list[str], status: int, events: EventSink | None, now: Clock,
+) -> tuple[Response, int]:
+    log.info("[WEBHOOK] Rejected signal: %s", "; ".join(problems))
+    if events is not None:
+        events.append(Event(EventKind.SIGNAL_REJECTED, now(), message="; ".join(problems),
+                            details={"problems": problems, "source": "webhook"}))
+    return jsonify(error="invalid signal", problems=problems), status
+

@@ -1,0 +1,226 @@
+"""Webhook signals -> filter -> sizing -> executor -> paper exchange, with the kill switch.
+
+Everything real: the paper exchange on loopback reached through python-binance,
+the webhook over HTTP, SQLite in tmp_path. Only time is manual.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from bot.control.views import KillState
+from bot.decisions import (
+    DecisionPipeline,
+    KillSwitch,
+    RegimeTracker,
+    RuleBook,
+    SignalQueue,
+    register_webhook,
+    validate_signal,
+)
+from bot.decisions.context import ExchangeContextProvider
+from bot.domain import Direction, Signal
+from bot.events import EventKind
+from bot.exchange.binance_adapter import BinanceAdapter, make_client
+from bot.execution.executor import Executor, OpenStatus
+from bot.execution.flatten import flatten
+from bot.locks import SymbolLocks
+from bot.paper.clock import ManualClock
+from bot.paper.server import PaperExchange
+from bot.protection.config import ProtectionConfig
+from bot.protection.stops import Protector
+from bot.protection.store_adapter import StoreTradeBook
+from bot.store import Store
+
+KEY, SECRET, TOKEN = "dec-key", "dec-secret", "dec-webhook-token"
+D = Decimal
+
+
+@dataclass
+class Bot:
+    paper: PaperExchange
+    adapter: BinanceAdapter
+    store: Store
+    kill: KillSwitch
+    pipeline: DecisionPipeline
+    context: ExchangeContextProvider
+    executor: Executor
+    protector: Protector
+    book: StoreTradeBook
+    locks: SymbolLocks
+    queue: SignalQueue
+
+    def run_queue(self) -> list:
+        """What the executor job does each run: drain, decide, open the allowed ones."""
+        results = []
+        for signal in self.queue.drain():
+            outcome = self.pipeline.decide(signal, self.context)
+            opened = self.executor.open_position(outcome.decision) if outcome.allowed else None
+            results.append((outcome, opened))
+        return results
+
+
+def _build(paper: PaperExchange, db: Path) -> Bot:
+    adapter = BinanceAdapter(make_client(KEY, SECRET, futures_url=paper.futures_url,
+                                         timeout_s=5.0))
+    store = Store(f"sqlite:///{db}")
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC)
+
+    kill = KillSwitch(store, now)
+    book = StoreTradeBook(store)
+    locks = SymbolLocks()
+    protector = Protector(adapter, store, ProtectionConfig())
+    executor = Executor(protector, book, locks, entries_allowed=lambda: kill.entries_allowed)
+    symbols = adapter.symbols()
+    pipeline = DecisionPipeline(store, RuleBook(store, clock=now), kill, symbols, clock=now)
+    tracker = RegimeTracker(adapter.klines, store, clock=now)
+    tracker.refresh()
+    context = ExchangeContextProvider(adapter, store, tracker, leverage=5, clock=now)
+    return Bot(paper, adapter, store, kill, pipeline, context, executor, protector, book, locks,
+               SignalQueue(50, id_prefix="wh"))
+
+
+@pytest.fixture
+def paper() -> Iterator[PaperExchange]:
+    exchange = PaperExchange(KEY, SECRET, seed=11, clock=ManualClock(), balance=D("10000"),
+                             weight_limit=None, order_limits=False, tick_interval_s=None)
+    exchange.start()
+    try:
+        yield exchange
+    finally:
+        exchange.stop()
+
+
+@pytest.fixture
+def bot(paper, tmp_path) -> Iterator[Bot]:
+    b = _build(paper, tmp_path / "qs.db")
+    yield b
+    b.store.close()
+
+
+@pytest.fixture
+def webhook(bot) -> Iterator[str]:
+    app = Flask("decisions-e2e")
+    register_webhook(app, bot.queue.submit, TOKEN, bot.adapter.symbols(),
+                     mark_price=bot.adapter.mark_price, events=bot.store)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/signals"
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+
+
+def _long_alert(bot: Bot, symbol: str) -> dict:
+    stop = bot.adapter.filters(symbol).round_price(bot.adapter.mark_price(symbol) * D("0.98"))
+    return {"symbol": symbol, "side": "BUY", "confidence": 0.7, "stop": str(stop),
+            "source": "tradingview"}
+
+
+def _post(url: str, body: dict) -> requests.Response:
+    return requests.post(url, json=body, headers={"X-QT-Token": TOKEN}, timeout=5)
+
+
+def _covered(bot: Bot, symbol: str) -> bool:
+    stops = [o for o in bot.adapter.open_conditional_orders(symbol)
+             if o.type.is_stop and o.side.value == "SELL"]
+    return bool(stops)
+
+
+def test_webhook_signal_opens_a_sized_and_covered_position(bot, webhook):
+    response = _post(webhook, _long_alert(bot, "ETHUSDT"))
+    assert response.status_code == 202
+    [(outcome, opened)] = bot.run_queue()
+    assert outcome.allowed, outcome.reason
+    assert opened.status is OpenStatus.OPENED
+    [position] = bot.adapter.positions()
+    assert position.symbol == "ETHUSDT" and position.direction is Direction.LONG
+    assert position.quantity == outcome.decision.quantity
+    # risk: quantity x stop distance is at most 0.75% of 10 000 USDT
+    entry_ref = D(dict(outcome.decision.extras)["entry_ref"])
+    risk = outcome.decision.quantity * (entry_ref - outcome.decision.stop_price)
+    assert D("70") < risk <= D("75")
+    assert _covered(bot, "ETHUSDT")
+    assert bot.store.count(EventKind.DECISION_ALLOWED) == 1
+
+
+def test_halt_blocks_new_entries_and_keeps_existing_stops(bot, webhook):
+    _post(webhook, _long_alert(bot, "ETHUSDT"))
+    bot.run_queue()
+    stops_before = bot.adapter.open_conditional_orders()
+    assert bot.kill.halt("alice", "test halt").ok
+
+    for symbol in ("BTCUSDT", "SOLUSDT"):
+        assert _post(webhook, _long_alert(bot, symbol)).status_code == 202
+    results = bot.run_queue()
+
+    assert [o.rule for o, _ in results] == ["kill_switch", "kill_switch"]
+    assert [p.symbol for p in bot.adapter.positions()] == ["ETHUSDT"]
+    assert bot.adapter.open_conditional_orders() == stops_before
+    assert bot.store.count(EventKind.DECISION_DENIED, detail=("rule", "kill_switch")) == 2
+
+
+def test_flatten_closes_everything_then_settles_halted(bot, webhook):
+    for symbol in ("ETHUSDT", "BTCUSDT"):
+        _post(webhook, _long_alert(bot, symbol))
+    assert all(opened.status is OpenStatus.OPENED for _, opened in bot.run_queue())
+    assert bot.kill.flatten("alice", "end of day").ok
+    assert bot.kill.state == KillState.FLATTENING
+
+    report = flatten(bot.protector, bot.book, bot.locks)
+    assert set(report.closed) == {"ETHUSDT", "BTCUSDT"} and not report.still_open
+    assert bot.kill.flatten_done().ok
+
+    assert bot.adapter.positions() == [] and bot.adapter.open_conditional_orders() == []
+    assert bot.kill.state == KillState.HALTED
+    assert bot.store.count(EventKind.STOP_CANCELED_WHILE_OPEN) == 0
+    _post(webhook, _long_alert(bot, "ETHUSDT"))
+    assert [o.rule for o, _ in bot.run_queue()] == ["kill_switch"]
+
+
+def test_a_restart_keeps_the_kill_switch_engaged(paper, tmp_path):
+    first = _build(paper, tmp_path / "qs.db")
+    first.kill.halt("alice", "before restart")
+    first.store.close()
+
+    second = _build(paper, tmp_path / "qs.db")
+    try:
+        assert second.kill.state == KillState.HALTED
+        second.queue.submit(_signal_from_alert(second, "ETHUSDT"))
+        [(outcome, opened)] = second.run_queue()
+        assert outcome.rule == "kill_switch" and opened is None
+        assert second.adapter.positions() == []
+        assert second.kill.resume("bob", "after restart").ok
+        second.queue.submit(_signal_from_alert(second, "ETHUSDT"))
+        [(outcome, opened)] = second.run_queue()
+        assert outcome.allowed and opened.status is OpenStatus.OPENED
+    finally:
+        second.store.close()
+
+
+def test_position_limit_per_symbol_denies_the_third_entry(bot, webhook):
+    for _ in range(3):
+        assert _post(webhook, _long_alert(bot, "ETHUSDT")).status_code == 202
+        bot.run_queue()
+    denied = bot.store.events(kinds=[EventKind.DECISION_DENIED])
+    assert [e.details["rule"] for e in denied] == ["max_positions_per_symbol"]
+    assert bot.store.count(EventKind.DECISION_ALLOWED) == 2
+    assert _covered(bot, "ETHUSDT")
+
+
+def _signal_from_alert(bot: Bot, symbol: str) -> Signal:
+    return validate_signal(_long_alert(bot, symbol), bot.adapter.symbols(),
+                           datetime.now(UTC))

@@ -1,0 +1,184 @@
+"""The webhook over real HTTP: a Flask app served by werkzeug on a loopback port."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from decimal import Decimal
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from bot.decisions.webhook import PATH, SignalQueue, register_webhook
+from bot.domain import Direction, Signal
+from bot.events import EventKind
+from bot.store import Store
+from tests.unit.decisions.builders import T0
+
+TOKEN = "s3cret-token-for-tests"
+SYMBOLS = {"ATOMUSDT", "BTCUSDT"}
+ALERT = {"symbol": "ATOMUSDT", "side": "SELL", "confidence": 0.9, "stop": 2.61,
+         "target": 2.31, "source": "tradingview"}
+
+
+class _Served:
+    def __init__(self, app: Flask):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}{PATH}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                        daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'webhook.db'}") as s:
+        yield s
+
+
+def _serve(request, queue, store, token=TOKEN, mark=None):
+    app = Flask("webhook-test")
+    register_webhook(app, queue.submit, token, SYMBOLS, mark_price=mark, events=store,
+                     clock=lambda: T0)
+    served = _Served(app)
+    request.addfinalizer(served.close)
+    return served
+
+
+@pytest.fixture
+def session():
+    with requests.Session() as s:
+        yield s
+
+
+def _post(session, url, body=None, token=TOKEN, **kwargs):
+    headers = {"X-QT-Token": token} if token is not None else {}
+    return session.post(url, json=body, headers=headers, timeout=5, **kwargs)
+
+
+def test_a_valid_alert_is_queued_with_202_and_its_id(request, store, session):
+    queue = SignalQueue(maxsize=5, id_prefix="wh")
+    served = _serve(request, queue, store)
+    response = _post(session, served.url, ALERT)
+    assert response.status_code == 202
+    assert response.json() == {"id": "wh-1", "status": "queued"}
+    [signal] = queue.drain()
+    assert (signal.id, signal.symbol, signal.direction, signal.stop_price) == (
+        "wh-1", "ATOMUSDT", Direction.SHORT, Decimal("2.61"))
+    assert signal.created_at == T0
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN + "x", TOKEN.upper()])
+def test_a_missing_or_wrong_token_is_401_and_queues_nothing(request, store, session, token,
+                                                            caplog):
+    caplog.set_level(logging.DEBUG)
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    response = _post(session, served.url, ALERT, token=token)
+    assert response.status_code == 401 and "X-QT-Token" in response.json()["error"]
+    assert len(queue) == 0
+    assert TOKEN not in response.text and TOKEN not in caplog.text
+    assert all(TOKEN not in e.message and TOKEN not in str(e.details)
+               for e in store.events())
+
+
+def test_no_configured_token_disables_the_webhook_with_503(request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store, token=None)
+    response = _post(session, served.url, ALERT, token="anything")
+    assert response.status_code == 503 and "disabled" in response.json()["error"]
+    assert len(queue) == 0
+
+
+def test_a_body_that_is_not_json_is_415(request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    response = session.post(served.url, data="symbol=ATOMUSDT&side=SELL", timeout=5,
+                            headers={"X-QT-Token": TOKEN,
+                                     "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 415
+    assert response.json()["problems"] == [
+        "body must be JSON (Content-Type: application/json)"]
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ('{"symbol": "ATOMUSDT",', "body is not valid JSON"),
+    ('["ATOMUSDT", "SELL"]', "body must be a JSON object"),
+    ('{"symbol": "DOGEUSDT", "side": "SELL", "confidence": 0.9}', "symbol: unknown symbol"),
+    ('{"symbol": "ATOMUSDT", "side": "SELL", "confidence": 1.5}', "confidence:"),
+])
+def test_malformed_bodies_are_422_with_their_problems(request, store, session, body, problem):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    response = session.post(served.url, data=body, timeout=5,
+                            headers={"X-QT-Token": TOKEN, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+    assert len(queue) == 0
+    rejected = store.events(kinds=[EventKind.SIGNAL_REJECTED])
+    assert len(rejected) == 1 and rejected[0].details["problems"] == problems
+
+
+def test_every_problem_of_a_bad_alert_is_listed(request, store, session):
+    served = _serve(request, SignalQueue(), store)
+    body = {"symbol": "ATOMUSDT", "side": "HOLD", "confidence": "high", "stop": "x",
+            "leverage": 20}
+    response = _post(session, served.url, body)
+    assert response.status_code == 422
+    assert sorted(p.split(":")[0] for p in response.json()["problems"]) == [
+        "confidence", "leverage", "side", "stop"]
+
+
+def test_the_mark_price_checks_the_stop_side(request, store, session):
+    served = _serve(request, SignalQueue(), store, mark=lambda symbol: Decimal("2.70"))
+    response = _post(session, served.url, ALERT)
+    assert response.status_code == 422
+    assert response.json()["problems"] == ["stop: 2.61 must be above the price 2.70 for a SHORT"]
+
+
+def test_a_full_queue_answers_429_until_drained(request, store, session):
+    queue = SignalQueue(maxsize=2, id_prefix="wh")
+    served = _serve(request, queue, store)
+    codes = [_post(session, served.url, ALERT).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    assert [s.id for s in queue.drain()] == ["wh-1", "wh-2"]
+    assert _post(session, served.url, ALERT).json()["id"] == "wh-3"
+
+
+def test_an_oversized_body_is_refused(request, store, session):
+    served = _serve(request, SignalQueue(), store)
+    response = _post(session, served.url, {**ALERT, "source": "x" * 10_000})
+    assert response.status_code == 413
+
+
+def test_only_post_is_routed(request, store, session):
+    served = _serve(request, SignalQueue(), store)
+    assert session.get(served.url, timeout=5).status_code == 405
+
+
+def test_queue_is_thread_safe_under_concurrent_submits():
+    queue = SignalQueue(maxsize=1000, id_prefix="t")
+    signal = Signal("ATOMUSDT", Direction.LONG, 0.5, "test", T0)
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(100):
+            sid = queue.submit(signal)
+            with lock:
+                ids.append(sid)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 800 and len(queue.drain()) == 800
