@@ -1,0 +1,242 @@
+"""Open a position: market entry, the stop as the very next request, then the records.
+
+Everything that needs I/O or thought (filters, rounding, the current stop
+book, client ids) is done before the entry is sent, so that between the
+entry's response and the stop request there is nothing but a function call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from bot.domain import ConditionalOrder, Decision, Direction, Order, Purpose, SymbolFilters
+from bot.events import EventKind
+from bot.exchange import client_ids
+from bot.exchange.errors import ExchangeError
+from bot.locks import SymbolLocks
+from bot.protection.coverage import on_losing_side
+from bot.protection.moves import safe_cancel
+from bot.protection.pnl import pct_of_equity, pnl_usdt
+from bot.protection.ports import TradeBook, TradeRecord
+from bot.protection.stops import Protector, ProtectOutcome, ProtectStatus, round_stop
+from bot.protection.trailing import place_take_profit, place_trailing
+
+log = logging.getLogger(__name__)
+
+
+class OpenStatus(StrEnum):
+    OPENED = "opened"  # filled and covered
+    EMERGENCY_CLOSED = "emergency_closed"  # filled, no stop possible, closed at market
+    UNPROTECTED = "unprotected"  # filled, neither stop nor close went through: red alert
+    REFUSED = "refused"  # nothing sent
+    ENTRY_FAILED = "entry_failed"  # the exchange refused the entry
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    symbol: str
+    status: OpenStatus
+    reason: str = ""
+    entry: Order | None = None
+    protection: ProtectOutcome | None = None
+    take_profit: ConditionalOrder | None = None
+    trailing: ConditionalOrder | None = None
+    position_key: str = ""
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+class Executor:
+    def __init__(
+        self, protector: Protector, book: TradeBook, locks: SymbolLocks,
+        entries_allowed: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._p = protector
+        self._ex = protector.exchange
+        self._book = book
+        self._locks = locks
+        self._entries_allowed = entries_allowed
+
+    def open_position(self, decision: Decision) -> OpenResult:
+        problem = _invalid(decision)
+        if problem:
+            return OpenResult(decision.symbol, OpenStatus.REFUSED, problem)
+        if not self._entries_allowed():
+            return OpenResult(decision.symbol, OpenStatus.REFUSED, "kill switch: entries halted")
+        with self._locks.hold(decision.symbol):
+            return self._open_locked(decision)
+
+    def _open_locked(self, d: Decision) -> OpenResult:
+        try:
+            filters = self._ex.filters(d.symbol)
+            book = self._ex.open_conditional_orders(d.symbol)
+        except ExchangeError as exc:
+            return OpenResult(d.symbol, OpenStatus.REFUSED, f"pre-entry read failed: {exc}")
+        qty = filters.round_qty(d.quantity, market=True)
+        if qty <= 0 or qty < (filters.market_min_qty or filters.min_qty):
+            return OpenResult(d.symbol, OpenStatus.REFUSED, f"quantity {d.quantity} below minQty")
+        stop = round_stop(d.direction, d.stop_price, filters)
+        opened_at = self._p_now()
+        key = client_ids.position_key(d.symbol, int(opened_at.timestamp() * 1000))
+        entry_cid = client_ids.make(Purpose.ENTRY, d.symbol, key, 0)
+        existing_close = _close_position_stop(book, d.direction)
+        held = Decimal(0)
+        if existing_close is not None:
+            try:
+                held = sum((p.quantity for p in self._ex.positions()
+                            if p.symbol == d.symbol and p.direction is d.direction), Decimal(0))
+            except ExchangeError as exc:
+                return OpenResult(d.symbol, OpenStatus.REFUSED, f"pre-entry read failed: {exc}")
+        stop_cid = self._p.next_stop_id(d.symbol, key, book)
+        try:
+            entry = self._ex.market_order(d.symbol, d.direction.entry_side, qty, entry_cid)
+        except ExchangeError as exc:
+            self._p.event(EventKind.EXCHANGE_ERROR, d.symbol, f"entry refused: {exc.message}",
+                          code=exc.code, details={"quantity": qty})
+            return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc), position_key=key)
+        entry_done = time.perf_counter()
+        if existing_close is None:
+            outcome = self._p.protect_fill(d.symbol, d.direction, qty, stop, stop_cid, filters,
+                                           key, entry_done)
+        elif _still_protects(existing_close, d.direction, entry):
+            # the closePosition stop closes whatever the position has grown to
+            outcome = self._keep_existing(d.symbol, existing_close)
+        else:
+            outcome = self._p.protect_fill(d.symbol, d.direction, held + qty, stop, stop_cid,
+                                           filters, key, entry_done, reduce_only_qty=held + qty)
+        # --- the position is protected (or closed); now the records ---
+        return self._record(d, entry, outcome, qty, stop, key, opened_at, book, filters)
+
+    def _keep_existing(self, symbol: str, stop: ConditionalOrder) -> ProtectOutcome:
+        return ProtectOutcome(symbol, ProtectStatus.ALREADY_COVERED, stop=stop,
+                              trigger_price=stop.trigger_price)
+
+    def _record(
+        self, d: Decision, entry: Order, outcome: ProtectOutcome, qty: Decimal, stop: Decimal,
+        key: str, opened_at: datetime, book: list[ConditionalOrder], filters: SymbolFilters,
+    ) -> OpenResult:
+        filled = entry.executed_qty if entry.executed_qty > 0 else qty
+        price = entry.avg_price if entry.avg_price > 0 else entry.price
+        self._p.event(EventKind.ENTRY_FILLED, d.symbol,
+                      f"{d.direction.entry_side.value} {filled} @ {price}",
+                      details={"quantity": filled, "price": price, "direction": d.direction,
+                               "client_order_id": entry.client_order_id, "signal_id": d.signal_id})
+        self._p.record(outcome.events)
+        log.info("[ENTRY] %s %s %s @ %s", d.symbol, d.direction.entry_side.value, filled, price)
+        if outcome.status is ProtectStatus.EMERGENCY_CLOSED:
+            self._closed_at_once(d, filled, price, outcome)
+            return OpenResult(d.symbol, OpenStatus.EMERGENCY_CLOSED, "no stop possible",
+                              entry=entry, protection=outcome, position_key=key)
+        if outcome.status is ProtectStatus.FAILED:
+            return OpenResult(d.symbol, OpenStatus.UNPROTECTED, "stop and close both failed",
+                              entry=entry, protection=outcome, position_key=key)
+        if outcome.status is ProtectStatus.ALREADY_COVERED and outcome.stop is not None:
+            log.info("[OK] SL already exists for %s - keeping existing protection", d.symbol)
+            self._p.event(EventKind.STOP_KEPT, d.symbol,
+                          "closePosition stop covers the added quantity",
+                          details={"stops": [outcome.stop.client_algo_id], "entry": True})
+        trigger = outcome.trigger_price if outcome.trigger_price is not None else stop
+        self._book.record_open(TradeRecord(
+            symbol=d.symbol, direction=d.direction, quantity=filled, entry_price=price,
+            stop_price=trigger, position_key=key, opened_at=opened_at,
+            take_profit=d.target_price,
+            trailing_rate=d.callback_rate if d.trailing else None,
+        ))
+        self._drop_superseded(d, outcome, book, price)
+        tp = trailing = None
+        if d.target_price is not None:
+            tp = place_take_profit(self._p, d.symbol, d.direction, filled, d.target_price,
+                                   filters, key)
+        if d.trailing:
+            rate = d.callback_rate if d.callback_rate is not None else (
+                self._p.config.trailing_callback_rate)
+            if self._p.config.trailing_enabled:
+                trailing = place_trailing(self._p, d.symbol, d.direction, filled, rate, key)
+            else:
+                self._p.event(EventKind.TRAILING_DISABLED, d.symbol,
+                              "trailing off: disabled in settings", details={"reason": "setting"})
+        return OpenResult(d.symbol, OpenStatus.OPENED, entry=entry, protection=outcome,
+                          take_profit=tp, trailing=trailing, position_key=key)
+
+    def _closed_at_once(self, d: Decision, filled: Decimal, price: Decimal,
+                        outcome: ProtectOutcome) -> None:
+        exit_price = outcome.close_price or price
+        pnl = pnl_usdt(d.direction, price, exit_price, filled)
+        try:
+            equity: Decimal | None = self._ex.account().equity
+        except ExchangeError:
+            equity = None
+        pct = pct_of_equity(pnl, equity)
+        self._p.event(EventKind.POSITION_CLOSED, d.symbol,
+                      f"closed (emergency) @ {exit_price}, PnL {pnl:.4f} USDT",
+                      details={"reason": "emergency", "pnl_usdt": pnl, "pnl_pct_equity": pct,
+                               "exit_price": exit_price, "entry_price": price,
+                               "quantity": filled})
+
+    def _drop_superseded(
+        self, d: Decision, outcome: ProtectOutcome, book: list[ConditionalOrder], price: Decimal,
+    ) -> None:
+        """A second entry: reduce-only stops sized for the old quantity protect too little now."""
+        if outcome.status is not ProtectStatus.PLACED:
+            return
+        stale = [o for o in book if o.type.is_stop and not o.close_position
+                 and o.side is d.direction.closing_side and o.quantity is not None]
+        if not stale:
+            return
+        try:
+            positions = {p.symbol: p for p in self._ex.positions()}
+            current = self._ex.open_conditional_orders(d.symbol)
+        except ExchangeError:
+            return  # the monitor will tidy up; leaving an extra stop is always safe
+        position = positions.get(d.symbol)
+        if position is None:
+            return
+        for old in stale:
+            if any(o.algo_id == old.algo_id for o in current) and safe_cancel(
+                self._p, position, current, old, "replaced"
+            ):
+                current = [o for o in current if o.algo_id != old.algo_id]
+
+    def _p_now(self) -> datetime:
+        return self._p.now()
+
+
+def _invalid(d: Decision) -> str:
+    if not d.symbol:
+        return "decision without symbol"
+    if not isinstance(d.quantity, Decimal) or not d.quantity.is_finite() or d.quantity <= 0:
+        return f"quantity {d.quantity!r} must be a positive Decimal"
+    if not isinstance(d.stop_price, Decimal) or not d.stop_price.is_finite() or d.stop_price <= 0:
+        return f"stop price {d.stop_price!r} must be a positive Decimal"
+    if d.target_price is not None and (
+        not isinstance(d.target_price, Decimal) or d.target_price <= 0
+    ):
+        return f"target price {d.target_price!r} must be a positive Decimal"
+    if d.target_price is not None:
+        wrong = (d.target_price <= d.stop_price) if d.direction is Direction.LONG else (
+            d.target_price >= d.stop_price)
+        if wrong:
+            return "target price lies on the stop's side"
+    return ""
+
+
+def _close_position_stop(
+    book: list[ConditionalOrder], direction: Direction,
+) -> ConditionalOrder | None:
+    for order in book:
+        if (order.status.is_open and order.close_position and order.type.is_stop
+                and order.side is direction.closing_side):
+            return order
+    return None
+
+
+
+def _still_protects(stop: ConditionalOrder, direction: Direction, entry: Order) -> bool:
+    fill = entry.avg_price if entry.avg_price > 0 else entry.price
+    return stop.trigger_price is not None and fill > 0 and on_losing_side(
+        direction, stop.trigger_price, fill)

@@ -1,0 +1,120 @@
+"""Flatten: close every position at market, then remove its stops once it is gone.
+
+The order matters: a stop is cancelled only after a re-read shows its
+position closed, so a close that fails or fills partly never leaves a naked
+remainder. Positions still open after the re-reads keep their stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.domain import Position, Purpose
+from bot.events import EventKind
+from bot.exchange import client_ids
+from bot.exchange.errors import ExchangeError, ReduceOnlyRejectedError
+from bot.locks import SymbolLocks
+from bot.protection.moves import safe_cancel
+from bot.protection.pnl import pct_of_equity, pnl_usdt
+from bot.protection.ports import TradeBook, trades_for
+from bot.protection.stops import Protector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FlattenReport:
+    closed: tuple[str, ...]
+    still_open: tuple[str, ...]
+    cancelled: int
+    errors: tuple[str, ...]
+
+
+def flatten(
+    protector: Protector, book: TradeBook, locks: SymbolLocks, attempts: int = 20,
+    pause: Callable[[], None] = lambda: None,
+) -> FlattenReport:
+    """``pause`` runs between position re-reads (inject a short wait in production)."""
+    ex = protector.exchange
+    errors: list[str] = []
+    try:
+        positions = ex.positions()
+    except ExchangeError as exc:
+        return FlattenReport((), (), 0, (f"positions read failed: {exc}",))
+    closing: dict[str, Position] = {}
+    for pos in positions:
+        with locks.hold(pos.symbol):
+            key = _key_for(book, pos, protector)
+            cid = client_ids.make(Purpose.CLOSE, pos.symbol, key, 0)
+            try:
+                ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity, cid,
+                                reduce_only=True)
+                log.warning("[FLATTEN] Closing %s: %s %s at market", pos.symbol,
+                            pos.direction.closing_side.value, pos.quantity)
+            except ReduceOnlyRejectedError:
+                pass  # nothing left to reduce: the re-read will confirm
+            except ExchangeError as exc:
+                errors.append(f"{pos.symbol}: close refused: {exc}")
+                protector.event(EventKind.EXCHANGE_ERROR, pos.symbol,
+                                f"flatten close refused: {exc.message}", code=exc.code)
+            closing[pos.symbol] = pos
+    gone = _wait_gone(protector, set(closing), attempts, pause)
+    cancelled = 0
+    try:
+        book_now = ex.open_conditional_orders()
+    except ExchangeError as exc:
+        errors.append(f"conditional read failed: {exc}")
+        book_now = []
+    for symbol in sorted(gone):
+        with locks.hold(symbol):
+            for order in [o for o in book_now if o.symbol == symbol]:
+                if safe_cancel(protector, None, book_now, order, "flatten"):
+                    cancelled += 1
+            _close_trades(protector, book, closing[symbol])
+    still = tuple(sorted(set(closing) - gone))
+    for symbol in still:
+        log.error("[FLATTEN] %s still open after close - its stops stay", symbol)
+    return FlattenReport(tuple(sorted(gone)), still, cancelled, tuple(errors))
+
+
+def _wait_gone(protector: Protector, symbols: set[str], attempts: int,
+               pause: Callable[[], None]) -> set[str]:
+    gone: set[str] = set()
+    for _ in range(max(1, attempts)):
+        try:
+            open_now = {p.symbol for p in protector.exchange.positions()}
+        except ExchangeError:
+            open_now = symbols - gone
+        gone = symbols - open_now
+        if gone == symbols:
+            break
+        pause()
+    return gone
+
+
+def _close_trades(protector: Protector, book: TradeBook, pos: Position) -> None:
+    trades = trades_for(book, pos.symbol)
+    if not trades:
+        return
+    try:
+        equity: Decimal | None = protector.exchange.account().equity
+    except ExchangeError:
+        equity = None
+    for trade in trades:
+        exit_price = pos.mark_price
+        pnl = pnl_usdt(trade.direction, trade.entry_price, exit_price, trade.quantity)
+        pct = pct_of_equity(pnl, equity)
+        book.record_close(trade, exit_price, "flatten", pnl, pct, protector.now())
+        protector.event(EventKind.POSITION_CLOSED, pos.symbol, f"flattened, PnL {pnl:.4f} USDT",
+                        details={"reason": "flatten", "pnl_usdt": pnl, "pnl_pct_equity": pct,
+                                 "exit_price": exit_price})
+
+
+def _key_for(book: TradeBook, pos: Position, protector: Protector) -> str:
+    trades = trades_for(book, pos.symbol)
+    if trades:
+        return trades[-1].position_key
+    return client_ids.position_key(pos.symbol, int(protector.now().timestamp() * 1000))

@@ -1,0 +1,114 @@
+"""Trailing stops, take-profits and the monitor's ratchet of the fixed stop.
+
+The trailing stop is an extra: the fixed stop stays underneath it. The seed
+sent callbackRate x 100 and got -2007 on every position; here the validated
+setting (a percent) goes out as is, and any doubt turns trailing off for that
+position instead of touching the fixed stop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+
+from bot.domain import ConditionalOrder, Direction, OrderType, Position, Purpose, SymbolFilters
+from bot.events import EventKind
+from bot.exchange import client_ids
+from bot.exchange.errors import ExchangeError, InvalidCallbackRateError
+from bot.protection.config import valid_callback_rate
+from bot.protection.stops import Protector
+
+log = logging.getLogger(__name__)
+
+
+def place_trailing(
+    protector: Protector, symbol: str, direction: Direction, quantity: Decimal,
+    callback_rate: Decimal | None, key: str, activate_price: Decimal | None = None,
+) -> ConditionalOrder | None:
+    """A reduce-only TRAILING_STOP_MARKET, or None with TRAILING_DISABLED recorded."""
+    if not valid_callback_rate(callback_rate):
+        protector.event(EventKind.TRAILING_DISABLED, symbol,
+                        f"trailing off: callback rate {callback_rate} outside [0.1, 5.0]%",
+                        details={"callback_rate": callback_rate, "reason": "invalid_setting"})
+        log.warning("[TRAIL] Trailing off for %s: invalid callback rate %s - fixed SL kept",
+                    symbol, callback_rate)
+        return None
+    assert callback_rate is not None
+    cid = client_ids.make(Purpose.TRAILING, symbol, key, 0)
+    try:
+        order = protector.exchange.place_trailing_stop(
+            symbol, direction.closing_side, quantity, callback_rate, cid,
+            activate_price=activate_price, working_type=protector.config.working_type,
+        )
+    except InvalidCallbackRateError as exc:
+        protector.event(EventKind.TRAILING_DISABLED, symbol,
+                        f"trailing off: exchange refused callback rate {callback_rate}",
+                        code=exc.code, details={"callback_rate": callback_rate})
+        log.warning("[TRAIL] -2007 for %s at callbackRate=%s - trailing off, fixed SL kept",
+                    symbol, callback_rate)
+        return None
+    except ExchangeError as exc:
+        protector.event(EventKind.TRAILING_DISABLED, symbol,
+                        f"trailing off: {exc.message}", code=exc.code,
+                        details={"callback_rate": callback_rate})
+        log.warning("[TRAIL] Trailing refused for %s (%s) - fixed SL kept", symbol, exc)
+        return None
+    protector.event(EventKind.TRAILING_PLACED, symbol,
+                    f"trailing {order.side.value} callbackRate={callback_rate}%",
+                    details={"callback_rate": callback_rate, "algo_id": order.algo_id,
+                             "client_algo_id": order.client_algo_id,
+                             "activate_price": activate_price})
+    log.info("[TRAIL] Trailing SL for %s: %s callbackRate=%s%%", symbol, order.side.value,
+             callback_rate)
+    return order
+
+
+def place_take_profit(
+    protector: Protector, symbol: str, direction: Direction, quantity: Decimal,
+    target: Decimal, filters: SymbolFilters, key: str,
+) -> ConditionalOrder | None:
+    """Reduce-only TAKE_PROFIT_MARKET; never counted as protection, so failure is only logged."""
+    trigger = filters.round_price(target, "up" if direction is Direction.LONG else "down")
+    cid = client_ids.make(Purpose.TAKE_PROFIT, symbol, key, 0)
+    try:
+        order = protector.exchange.place_take_profit(
+            symbol, direction.closing_side, trigger, cid, quantity=quantity,
+            working_type=protector.config.working_type,
+        )
+    except ExchangeError as exc:
+        protector.event(EventKind.EXCHANGE_ERROR, symbol, f"take-profit refused: {exc.message}",
+                        code=exc.code, details={"trigger": trigger})
+        log.warning("[TP] Take-profit for %s @ %s refused (%s)", symbol, trigger, exc)
+        return None
+    protector.event(EventKind.TAKE_PROFIT_PLACED, symbol,
+                    f"TP {order.side.value} @ {order.trigger_price}",
+                    details={"trigger": order.trigger_price, "algo_id": order.algo_id,
+                             "client_algo_id": order.client_algo_id})
+    log.info("[TP] Take-profit for %s: %s @ %s", symbol, order.side.value, order.trigger_price)
+    return order
+
+
+def ratchet_target(
+    position: Position, covering: Sequence[ConditionalOrder], distance: Decimal,
+    min_step: Decimal, filters: SymbolFilters,
+) -> tuple[Decimal, tuple[ConditionalOrder, ...]] | None:
+    """Where the fixed stop should move to, and which stops it replaces; None when it stays.
+
+    Only ever tightens towards profit, never past the entry's losing side back,
+    and only by at least ``min_step`` of the mark so the ratchet is not chatty.
+    """
+    fixed = tuple(o for o in covering
+                  if o.type is not OrderType.TRAILING_STOP_MARKET and o.trigger_price is not None)
+    if not fixed:
+        return None
+    mark = position.mark_price
+    if position.direction is Direction.LONG:
+        target = filters.round_price(mark * (1 - distance), "down")
+        best = max(o.trigger_price for o in fixed if o.trigger_price is not None)
+        improves = target - best >= mark * min_step and target > position.entry_price
+    else:
+        target = filters.round_price(mark * (1 + distance), "up")
+        best = min(o.trigger_price for o in fixed if o.trigger_price is not None)
+        improves = best - target >= mark * min_step and target < position.entry_price
+    return (target, fixed) if improves else None
