@@ -46,7 +46,7 @@ class ControlApi(Protocol):
     def set_rule(
         self, name: str, enabled: bool | None, params: dict[str, str], actor: str
     ) -> ControlResult:
-        """Validate, persist with audit, take effect on the next signal; nothing changes on error."""
+        """Validate, persist with audit, effective on the next signal; nothing changes on error."""
         ...
 
     def kill_switch(self, action: KillAction, actor: str, reason: str = "") -> ControlResult: ...
