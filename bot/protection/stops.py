@@ -314,7 +314,8 @@ class Protector:
                                   events=tuple(pending))
         except ExchangeError as exc:
             pending.append(self._event(EventKind.EXCHANGE_ERROR, symbol, exc.code,
-                                       f"EMERGENCY CLOSE FAILED: {exc.message}"))
+                                       f"EMERGENCY CLOSE FAILED: {exc.message}",
+                                       {"protect": "failed"}))
             self._flush(pending)
             log.critical("[SHIELD] EMERGENCY CLOSE FAILED for %s: %s - position NAKED", symbol, exc)
             return ProtectOutcome(symbol, ProtectStatus.FAILED, rejections=rejections,

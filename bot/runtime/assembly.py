@@ -48,6 +48,7 @@ class Components:
     store: Store
     exchange: BinanceAdapter
     paper: object | None  # bot.paper.server.PaperExchange in paper mode
+    owns_paper: bool  # started here, so stopped with the bot
     clock: Callable[[], datetime]
     protector: Protector
     book: StoreTradeBook
@@ -111,6 +112,7 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
     """Everything but the scheduler; starts the paper venue in paper mode unless one is given."""
     store = Store(settings.db_url)
     futures_url = None
+    owns_paper = settings.mode is Mode.PAPER and paper is None
     if settings.mode is Mode.PAPER:
         paper = paper or start_paper(settings)
         futures_url = paper.futures_url  # type: ignore[attr-defined]
@@ -141,7 +143,8 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
     context = ExchangeContextProvider(exchange, store, regime, settings.leverage,
                                       atr_interval=settings.strategy_interval, clock=clock)
     return Components(
-        settings=settings, store=store, exchange=exchange, paper=paper, clock=clock,
+        settings=settings, store=store, exchange=exchange, paper=paper, owns_paper=owns_paper,
+        clock=clock,
         protector=protector, book=book, locks=locks, executor=executor, monitor=monitor,
         reconciler=reconciler, killswitch=killswitch, rulebook=rulebook, pipeline=pipeline,
         regime=regime, strategy=TrendFollowingStrategy(TrendParams.from_settings(settings),

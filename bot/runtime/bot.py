@@ -72,7 +72,7 @@ class Bot:
             self.c.reconciler.release()
         except Exception as exc:
             log.warning("[STOP] Lease release failed: %s", exc)
-        if self.c.paper is not None:
+        if self.c.owns_paper:
             self.c.paper.stop()  # type: ignore[attr-defined]
         self.c.store.close()
         log.info("[STOP] Bot stopped")
