@@ -79,5 +79,5 @@ def configure_logging(level: str, secrets: Iterable[str], buffer: RingBufferHand
         handler.addFilter(redact)
     if buffer not in root.handlers:
         root.addHandler(buffer)
-    for noisy in ("werkzeug", "apscheduler.executors.default", "urllib3"):
+    for noisy in ("werkzeug", "apscheduler", "urllib3", "waitress"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
