@@ -9,6 +9,7 @@ database lease stops a second process from managing the same account.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -29,6 +30,7 @@ from dashboard.security import BasicAuthConfig, hash_password
 log = logging.getLogger("quantshield")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WEBHOOK_PATH = "/api/signals"  # has its own token check, so Basic auth does not apply
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -48,7 +50,8 @@ def make_dash(bot: Bot):
         auth = BasicAuthConfig(s.dashboard_user,
                                hash_password(s.dashboard_password.get_secret_value()))
     hosts = tuple(dict.fromkeys((*LOOPBACK_HOSTS, s.dash_host)))
-    app = create_app(BotControl(bot), mode_label=s.mode, auth=auth, trusted_hosts=hosts)
+    app = create_app(BotControl(bot), mode_label=s.mode, auth=auth, trusted_hosts=hosts,
+                     auth_exempt_paths=(WEBHOOK_PATH,))
     token = s.webhook_token.get_secret_value() if s.webhook_token else None
     register_webhook(app.server, bot.c.queue.submit, token, s.symbols,
                      mark_price=None, events=bot.c.store, clock=bot.c.clock)
@@ -78,6 +81,7 @@ def main() -> int:
         bot.shutdown()
         return 3
     app = make_dash(bot)
+    gc.freeze()  # start-up objects live forever: keep the collector off them (polling p95)
     server = create_server(app.server, host=settings.dash_host, port=settings.dash_port,
                            threads=8, ident="QuantShield")
     stopping = threading.Event()
