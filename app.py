@@ -19,6 +19,7 @@ from waitress.server import create_server
 
 from bot.control.service import BotControl
 from bot.decisions import register_webhook
+from bot.decisions.webhook import PATH as WEBHOOK_PATH
 from bot.reconcile import LeaseHeldError
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
@@ -30,7 +31,6 @@ from dashboard.security import BasicAuthConfig, hash_password
 log = logging.getLogger("quantshield")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-WEBHOOK_PATH = "/api/signals"  # has its own token check, so Basic auth does not apply
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -51,7 +51,7 @@ def make_dash(bot: Bot):
                                hash_password(s.dashboard_password.get_secret_value()))
     hosts = tuple(dict.fromkeys((*LOOPBACK_HOSTS, s.dash_host)))
     app = create_app(BotControl(bot), mode_label=s.mode, auth=auth, trusted_hosts=hosts,
-                     auth_exempt_paths=(WEBHOOK_PATH,))
+                     auth_exempt_paths=(WEBHOOK_PATH,))  # token-checked
     token = s.webhook_token.get_secret_value() if s.webhook_token else None
     register_webhook(app.server, bot.c.queue.submit, token, s.symbols,
                      mark_price=None, events=bot.c.store, clock=bot.c.clock)
