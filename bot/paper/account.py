@@ -1,0 +1,115 @@
+"""One USDT-margined cross account in one-way mode: wallet, leverage, positions, margin.
+
+Kept apart from the order books so the money arithmetic (average entry,
+realized PnL, fees, margin, liquidation threshold) reads in one place.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.paper.model import ZERO, PositionState, Side
+from bot.paper.specs import SymbolSpec
+
+DEFAULT_LEVERAGE = 20
+
+
+class Account:
+    def __init__(self, balance: Decimal, specs: dict[str, SymbolSpec]) -> None:
+        if balance < 0:
+            raise ValueError("balance must be >= 0")
+        self.specs = specs
+        self.wallet = balance
+        self.fees_paid = ZERO
+        self.realized = ZERO
+        self.insurance_cover = ZERO
+        self.leverage: dict[str, int] = {}
+        self.positions: dict[str, PositionState] = {}
+
+    def leverage_of(self, symbol: str) -> int:
+        return self.leverage.get(symbol, DEFAULT_LEVERAGE)
+
+    def position(self, symbol: str) -> PositionState:
+        pos = self.positions.get(symbol)
+        if pos is None:
+            pos = self.positions[symbol] = PositionState(symbol)
+        return pos
+
+    def amount(self, symbol: str) -> Decimal:
+        pos = self.positions.get(symbol)
+        return pos.amount if pos else ZERO
+
+    def apply_fill(self, symbol: str, side: Side, qty: Decimal, price: Decimal,
+                   fee_rate: Decimal, now_ms: int) -> tuple[Decimal, Decimal]:
+        """Book a fill; returns (realized PnL, fee). Wallet moves by both."""
+        pos = self.position(symbol)
+        signed = qty if side is Side.BUY else -qty
+        realized = ZERO
+        if pos.amount == 0 or (pos.amount > 0) == (signed > 0):
+            new_amount = pos.amount + signed
+            pos.entry_price = (abs(pos.amount) * pos.entry_price + qty * price) / abs(new_amount)
+            pos.amount = new_amount
+        else:
+            closing = min(qty, abs(pos.amount))
+            direction = 1 if pos.amount > 0 else -1
+            realized = closing * (price - pos.entry_price) * direction
+            pos.amount += signed
+            if pos.amount == 0:
+                pos.entry_price = ZERO
+            elif (pos.amount > 0) != (direction > 0):
+                pos.entry_price = price
+        fee = qty * price * fee_rate
+        pos.realized_pnl += realized
+        pos.update_ms = now_ms
+        self.realized += realized
+        self.fees_paid += fee
+        self.wallet += realized - fee
+        if self.wallet < 0:
+            self.insurance_cover += -self.wallet
+            self.wallet = ZERO
+        return realized, fee
+
+    def unrealized(self, symbol: str, mark: Decimal) -> Decimal:
+        pos = self.positions.get(symbol)
+        if pos is None or pos.amount == 0:
+            return ZERO
+        return pos.amount * (mark - pos.entry_price)
+
+    def position_margin(self, symbol: str, mark: Decimal) -> Decimal:
+        return abs(self.amount(symbol)) * mark / self.leverage_of(symbol)
+
+    def maint_margin(self, symbol: str, mark: Decimal) -> Decimal:
+        return abs(self.amount(symbol)) * mark * self.specs[symbol].maint_margin_rate
+
+    def totals(self, marks: dict[str, Decimal], open_order_margin: Decimal) -> dict[str, Decimal]:
+        upnl = sum((self.unrealized(s, marks[s]) for s in self.open_symbols()), ZERO)
+        initial = sum((self.position_margin(s, marks[s]) for s in self.open_symbols()), ZERO)
+        maint = sum((self.maint_margin(s, marks[s]) for s in self.open_symbols()), ZERO)
+        margin_balance = self.wallet + upnl
+        available = margin_balance - initial - open_order_margin
+        return {
+            "wallet": self.wallet, "upnl": upnl, "initial": initial, "maint": maint,
+            "margin_balance": margin_balance, "open_order_margin": open_order_margin,
+            "available": max(available, ZERO),
+        }
+
+    def open_symbols(self) -> list[str]:
+        return [s for s, p in self.positions.items() if p.amount != 0]
+
+    def liquidation_price(self, symbol: str, marks: dict[str, Decimal]) -> Decimal:
+        """Mark price of this symbol at which margin balance meets maintenance (others fixed)."""
+        pos = self.positions.get(symbol)
+        if pos is None or pos.amount == 0:
+            return ZERO
+        others_upnl = sum((self.unrealized(s, marks[s]) for s in self.open_symbols()
+                           if s != symbol), ZERO)
+        others_maint = sum((self.maint_margin(s, marks[s]) for s in self.open_symbols()
+                            if s != symbol), ZERO)
+        rate = self.specs[symbol].maint_margin_rate
+        amt = pos.amount
+        # wallet + others_upnl + amt*(P - entry) = |amt|*P*rate + others_maint
+        denom = amt - abs(amt) * rate
+        if denom == 0:
+            return ZERO
+        price = (others_maint - self.wallet - others_upnl + amt * pos.entry_price) / denom
+        return max(price, ZERO)
