@@ -96,15 +96,25 @@ class Account:
     def open_symbols(self) -> list[str]:
         return [s for s, p in self.positions.items() if p.amount != 0]
 
-    def liquidation_price(self, symbol: str, marks: dict[str, Decimal]) -> Decimal:
-        """Mark price of this symbol at which margin balance meets maintenance (others fixed)."""
+    def cross_totals(self, marks: dict[str, Decimal]) -> tuple[Decimal, Decimal]:
+        """Unrealized PnL and maintenance margin over all open positions, computed once."""
+        open_now = self.open_symbols()
+        return (sum((self.unrealized(s, marks[s]) for s in open_now), ZERO),
+                sum((self.maint_margin(s, marks[s]) for s in open_now), ZERO))
+
+    def liquidation_price(self, symbol: str, marks: dict[str, Decimal],
+                          totals: tuple[Decimal, Decimal] | None = None) -> Decimal:
+        """Mark price of this symbol at which margin balance meets maintenance (others fixed).
+
+        ``totals`` (from :meth:`cross_totals`) lets a positionRisk answer for N symbols
+        stay linear in N.
+        """
         pos = self.positions.get(symbol)
         if pos is None or pos.amount == 0:
             return ZERO
-        others_upnl = sum((self.unrealized(s, marks[s]) for s in self.open_symbols()
-                           if s != symbol), ZERO)
-        others_maint = sum((self.maint_margin(s, marks[s]) for s in self.open_symbols()
-                            if s != symbol), ZERO)
+        upnl_all, maint_all = totals if totals is not None else self.cross_totals(marks)
+        others_upnl = upnl_all - self.unrealized(symbol, marks[symbol])
+        others_maint = maint_all - self.maint_margin(symbol, marks[symbol])
         rate = self.specs[symbol].maint_margin_rate
         amt = pos.amount
         # wallet + others_upnl + amt*(P - entry) = |amt|*P*rate + others_maint

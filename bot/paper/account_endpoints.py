@@ -15,7 +15,7 @@ def _n(value: Decimal) -> str:
     return f"{value:.8f}"
 
 
-def _position_row(engine: Any, symbol: str) -> dict:
+def _position_row(engine: Any, symbol: str, totals: tuple[Decimal, Decimal]) -> dict:
     account = engine.account
     pos = account.positions.get(symbol)
     amount = pos.amount if pos else ZERO
@@ -29,7 +29,7 @@ def _position_row(engine: Any, symbol: str) -> dict:
         "entryPrice": wire.num(entry) if entry else "0.0",
         "breakEvenPrice": wire.num(entry) if entry else "0.0",
         "markPrice": wire.num(mark, 8), "unRealizedProfit": _n(account.unrealized(symbol, mark)),
-        "liquidationPrice": wire.num(account.liquidation_price(symbol, engine.mark), 8)
+        "liquidationPrice": wire.num(account.liquidation_price(symbol, engine.mark, totals), 8)
         if amount else "0",
         "isolatedMargin": "0", "notional": _n(amount * mark), "marginAsset": "USDT",
         "isolatedWallet": "0", "initialMargin": _n(initial), "maintMargin":
@@ -58,7 +58,8 @@ def position_risk_v3(ctx: Any, p: Params) -> list:
     engine = ctx.engine
     with engine.lock:
         engine.sync()
-        rows = [_position_row(engine, s) for s in _wanted(engine, p, only_active=True)]
+        totals = engine.account.cross_totals(engine.mark)
+        rows = [_position_row(engine, s, totals) for s in _wanted(engine, p, only_active=True)]
     for row in rows:
         row.pop("_leverage")
         row.pop("_maxNotional")
@@ -69,7 +70,8 @@ def position_risk_v2(ctx: Any, p: Params) -> list:
     engine = ctx.engine
     with engine.lock:
         engine.sync()
-        rows = [_position_row(engine, s) for s in _wanted(engine, p, only_active=False)]
+        totals = engine.account.cross_totals(engine.mark)
+        rows = [_position_row(engine, s, totals) for s in _wanted(engine, p, only_active=False)]
     out = []
     for row in rows:
         out.append({
@@ -131,7 +133,8 @@ def account_v2(ctx: Any, p: Params) -> dict:
         engine.sync()
         t = _totals(engine)
         now = engine.now_ms()
-        rows = [_position_row(engine, s) for s in engine.specs]
+        cross = engine.account.cross_totals(engine.mark)
+        rows = [_position_row(engine, s, cross) for s in engine.specs]
     positions = [{
         "symbol": r["symbol"], "initialMargin": r["initialMargin"],
         "maintMargin": r["maintMargin"], "unrealizedProfit": r["unRealizedProfit"],
@@ -152,7 +155,8 @@ def account_v3(ctx: Any, p: Params) -> dict:
         engine.sync()
         t = _totals(engine)
         now = engine.now_ms()
-        rows = [_position_row(engine, s) for s in engine.account.open_symbols()]
+        cross = engine.account.cross_totals(engine.mark)
+        rows = [_position_row(engine, s, cross) for s in engine.account.open_symbols()]
     positions = [{
         "symbol": r["symbol"], "positionSide": "BOTH", "positionAmt": r["positionAmt"],
         "unrealizedProfit": r["unRealizedProfit"], "isolatedMargin": "0",
