@@ -54,7 +54,8 @@ def make_dash(bot: Bot):
                      auth_exempt_paths=(WEBHOOK_PATH,))  # token-checked
     token = s.webhook_token.get_secret_value() if s.webhook_token else None
     register_webhook(app.server, bot.c.queue.submit, token, s.symbols,
-                     mark_price=None, events=bot.c.store, clock=bot.c.clock)
+                     mark_price=bot.c.exchange.mark_price, events=bot.c.store,
+                     clock=bot.c.clock)
     return app
 
 
