@@ -37,17 +37,14 @@ class ChartView:
 class ControlApi(Protocol):
     def snapshot(self) -> Snapshot:
         """The bot's state from memory and the database: never an exchange request."""
-        ...
 
     def chart(self, symbol: str) -> ChartView:
         """Cached candles and the position's levels: never an exchange request."""
-        ...
 
     def set_rule(
         self, name: str, enabled: bool | None, params: dict[str, str], actor: str
     ) -> ControlResult:
         """Validate, persist with audit, effective on the next signal; nothing changes on error."""
-        ...
 
     def kill_switch(self, action: KillAction, actor: str, reason: str = "") -> ControlResult: ...
 

@@ -40,7 +40,6 @@ class Strategy(Protocol):
 
     def scan(self, symbol: str, klines: Sequence[Kline]) -> Signal | None:
         """A signal from the latest closed candle, or None."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -26,23 +26,18 @@ class Exchange(Protocol):
     # --- reads (the monitor's cycle uses positions + open_conditional_orders + open_orders) ---
     def positions(self) -> list[Position]:
         """All non-zero positions, one request (GET /fapi/v3/positionRisk)."""
-        ...
 
     def open_conditional_orders(self, symbol: str | None = None) -> list[ConditionalOrder]:
         """Untriggered orders in the Algo book (GET /fapi/v1/openAlgoOrders)."""
-        ...
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Open orders in the ordinary book (GET /fapi/v1/openOrders)."""
-        ...
 
     def get_conditional(self, symbol: str, client_algo_id: str) -> ConditionalOrder | None:
         """One algo order by client id, any status; None when the exchange has none."""
-        ...
 
     def get_order(self, symbol: str, client_order_id: str) -> Order | None:
         """One ordinary order by client id, any status; None when the exchange has none."""
-        ...
 
     def mark_price(self, symbol: str) -> Decimal: ...
 
@@ -52,7 +47,6 @@ class Exchange(Protocol):
 
     def filters(self, symbol: str) -> SymbolFilters:
         """Cached exchangeInfo filters; raises InvalidOrderError for an unknown symbol."""
-        ...
 
     def symbols(self) -> list[str]: ...
 
@@ -71,7 +65,6 @@ class Exchange(Protocol):
         quantity: Decimal | None = None, working_type: WorkingType = WorkingType.MARK_PRICE,
     ) -> ConditionalOrder:
         """STOP_MARKET in the Algo book: closePosition when quantity is None, else reduce-only."""
-        ...
 
     def place_take_profit(
         self, symbol: str, side: Side, trigger_price: Decimal, client_algo_id: str,
@@ -84,22 +77,18 @@ class Exchange(Protocol):
         working_type: WorkingType = WorkingType.MARK_PRICE,
     ) -> ConditionalOrder:
         """TRAILING_STOP_MARKET, reduce-only; callback_rate is a percent sent as is."""
-        ...
 
     def cancel_conditional(
         self, symbol: str, algo_id: int | None = None, client_algo_id: str | None = None
     ) -> None:
         """Cancel one algo order; UnknownOrderError when it is already gone."""
-        ...
 
     def cancel_order(self, symbol: str, order_id: int) -> None: ...
 
     @property
     def used_weight(self) -> int:
         """Last X-MBX-USED-WEIGHT-1M the exchange reported."""
-        ...
 
     @property
     def request_count(self) -> int:
         """Requests sent since creation (for the monitor's O(1) budget)."""
-        ...

@@ -124,7 +124,6 @@ class MarketSource(Protocol):
         Ticks made by ``set_price`` are included (after the path that led up
         to them), so an engine that only reads ``advance_to`` sees every jump.
         """
-        ...
 
     def last_price(self, symbol: str) -> Decimal: ...
 
@@ -143,4 +142,3 @@ class MarketSource(Protocol):
         self, symbol: str, price: Decimal, now_ms: int, mark: Decimal | None = None
     ) -> Tick:
         """An immediate jump (a gap) into the current candle; the path continues from it."""
-        ...
