@@ -52,6 +52,7 @@ def make_dash(bot: Bot):
     hosts = tuple(dict.fromkeys((*LOOPBACK_HOSTS, s.dash_host)))
     app = create_app(BotControl(bot), mode_label=s.mode, auth=auth, trusted_hosts=hosts,
                      auth_exempt_paths=(WEBHOOK_PATH,))  # token-checked
+    app.server.config["MAX_CONTENT_LENGTH"] = 1 << 20  # bounded bodies, chunked or not
     token = s.webhook_token.get_secret_value() if s.webhook_token else None
     register_webhook(app.server, bot.c.queue.submit, token, s.symbols,
                      mark_price=bot.c.exchange.mark_price, events=bot.c.store,
@@ -88,23 +89,22 @@ def main() -> int:
     stopping = threading.Event()
 
     def on_signal(signum, _frame):
-        if stopping.is_set():
-            return
-        stopping.set()
         log.info("[STOP] Signal %s received - shutting down", signum)
-        server.close()
+        stopping.set()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    log.info("[START] Dashboard on http://%s:%s  (webhook: POST /api/signals)",
-             settings.dash_host, server.effective_port)
+    # waitress keeps looping while browsers hold keep-alive connections, so it runs in a
+    # daemon thread and the main thread owns the shutdown
+    threading.Thread(target=server.run, name="dashboard", daemon=True).start()
+    log.info("[START] Dashboard on http://%s:%s  (webhook: POST %s)",
+             settings.dash_host, server.effective_port, WEBHOOK_PATH)
     try:
-        server.run()
-    except OSError:
-        if not stopping.is_set():
-            raise
+        while not stopping.wait(0.5):
+            pass
     finally:
         bot.shutdown()
+        server.close()
     return 0
 
 

@@ -44,13 +44,13 @@ def plan_update(lines: Sequence[ActivityLine], cursor: dict | None) -> ActivityU
     """Compare the log with what the page already has (``cursor``: newest key and count)."""
     ordered = newest_first(lines)[:MAX_LINES]
     top = {"key": line_key(ordered[0]) if ordered else None, "count": len(ordered)}
-    if not cursor or cursor.get("key") is None:
-        return ActivityUpdate(full=ordered, new=[], cursor=top)
+    shown = cursor.get("count", 0) if isinstance(cursor, dict) else None
     keys = [line_key(ln) for ln in ordered]
-    if cursor["key"] not in keys:
-        return ActivityUpdate(full=ordered, new=[], cursor=top)
+    if (not isinstance(cursor, dict) or cursor.get("key") not in keys
+            or not isinstance(shown, int) or isinstance(shown, bool)):
+        return ActivityUpdate(full=ordered, new=[], cursor=top)  # unknown or forged: redraw
     new = ordered[: keys.index(cursor["key"])]
-    count = min(int(cursor.get("count", 0)) + len(new), MAX_LINES)
+    count = min(shown + len(new), MAX_LINES)
     return ActivityUpdate(full=None, new=new, cursor={"key": top["key"], "count": count})
 
 

@@ -12,9 +12,17 @@ import logging
 from dash import Dash
 from flask import Response, request
 
+from dashboard import ids
+
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/_dash-update-component"
+
+# Values our own page can only ever send with these types; anything else is forged.
+VALUE_TYPES: dict[tuple[str, str], tuple[type, ...]] = {
+    (ids.CHART_SYMBOL, "value"): (str, type(None)),
+    (ids.ACTIVITY_CURSOR, "data"): (dict, type(None)),
+}
 
 
 def callback_body_problem(body: object, callback_map: dict) -> str | None:
@@ -24,20 +32,57 @@ def callback_body_problem(body: object, callback_map: dict) -> str | None:
     output = body.get("output")
     if not isinstance(output, str) or output not in callback_map:
         return "unknown callback output"
-    if not isinstance(body.get("outputs"), dict | list):
-        return "outputs must be an object or a list"
     spec = callback_map[output]
+    if "output" in spec:
+        problem = _outputs_problem(body.get("outputs"), spec["output"])
+        if problem:
+            return problem
+    elif not isinstance(body.get("outputs"), dict | list):
+        return "outputs must be an object or a list"
     inputs, state = body.get("inputs"), body.get("state", [])
     if not isinstance(inputs, list) or not isinstance(state, list):
         return "inputs and state must be lists"
     if len(inputs) != len(spec["inputs"]) or len(state) != len(spec["state"]):
         return "wrong number of inputs or state values"
-    for item in (*inputs, *state):
+    for item, expected in zip((*inputs, *state), (*spec["inputs"], *spec["state"]),
+                              strict=True):
         entries = item if isinstance(item, list) else [item]
-        if not all(isinstance(e, dict) and "id" in e and "property" in e for e in entries):
+        if not all(isinstance(e, dict) and isinstance(e.get("id"), str | dict)
+                   and isinstance(e.get("property"), str) for e in entries):
             return "each input needs an id and a property"
-    if not isinstance(body.get("changedPropIds", []), list):
-        return "changedPropIds must be a list"
+        if any(e["property"] != expected.get("property", e["property"]) for e in entries):
+            return "inputs do not match the callback"
+        for e in entries:
+            allowed = VALUE_TYPES.get((e["id"], e["property"])) if isinstance(e["id"], str) \
+                else None
+            if allowed and not isinstance(e.get("value"), allowed):
+                return f"{e['id']}.{e['property']} has a value of the wrong type"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of strings"
+    return None
+
+
+def _outputs_problem(outputs: object, expected: object) -> str | None:
+    """The request's outputs must name exactly the callback's outputs, in order."""
+    many = isinstance(expected, list | tuple)
+    wanted = list(expected) if many else [expected]
+    given = outputs if many else [outputs]
+    if not isinstance(given, list) or len(given) != len(wanted):
+        return "outputs do not match the callback"
+    for item, out in zip(given, wanted, strict=True):
+        if out is None:
+            return "outputs do not match the callback"
+        if isinstance(item, list) and not isinstance(out.component_id, dict):
+            return "outputs do not match the callback"  # only ALL/ALLSMALLER patterns send lists
+        matches = item if isinstance(item, list) else [item]  # pattern outputs: one per match
+        for one in matches:
+            if not isinstance(one, dict) or not isinstance(one.get("property"), str):
+                return "each output needs an id and a property"
+            if one["property"].split("@", 1)[0] != out.component_property:
+                return "outputs do not match the callback"
+            if isinstance(out.component_id, str) and one.get("id") != out.component_id:
+                return "outputs do not match the callback"
     return None
 
 

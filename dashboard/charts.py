@@ -321,4 +321,5 @@ def register(app: Dash, ctx: DashContext) -> None:
         running=[(Output(ids.CHART_TICK, "disabled"), True, False)],
     )
     def refresh_price(symbol: str | None, _n: int | None) -> Figure:
-        return build_price_figure(ctx.control.chart(symbol) if symbol else None)
+        wanted = symbol if isinstance(symbol, str) and symbol else None
+        return build_price_figure(ctx.control.chart(wanted) if wanted else None)

@@ -123,8 +123,9 @@ def install_security(
 ) -> None:
     """Guard every route of ``server``: wrong Host → 400, missing or bad credentials → 401.
 
-    ``auth_exempt_paths`` are exact paths that authenticate themselves (the
-    signal webhook checks its own token); they still get the Host check.
+    ``auth_exempt_paths`` are exact paths whose POST authenticates itself (the
+    signal webhook checks its own token); they still get the Host check, and
+    any other method on them needs the dashboard's credentials.
     """
     guard = _Guard(auth, trusted_hosts)
     exempt = frozenset(auth_exempt_paths)
@@ -136,7 +137,7 @@ def install_security(
         if not guard.host_allowed(request.headers.get("Host", "")):
             log.warning("[SECURITY] Refused request with untrusted Host header")
             return Response("untrusted host", status=400, mimetype="text/plain")
-        if guard.auth is None or request.path in exempt:
+        if guard.auth is None or (request.method == "POST" and request.path in exempt):
             g.qs_actor = LOCAL_ACTOR
             return None
         user, password = _basic_credentials()

@@ -24,7 +24,8 @@ _SIDES = {
     "BUY": Direction.LONG, "LONG": Direction.LONG,
     "SELL": Direction.SHORT, "SHORT": Direction.SHORT,
 }
-_Price = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+# No traded contract is priced near 1e9 USDT; bigger numbers are typos or attacks.
+_Price = Annotated[Decimal, Field(gt=0, lt=Decimal("1e9"), allow_inf_nan=False)]
 
 
 class SignalRejected(ValueError):

@@ -94,7 +94,10 @@ def register_webhook(
         if not request.is_json:
             return _reject(["body must be JSON (Content-Type: application/json)"], 415,
                            events, now)
-        payload = request.get_json(silent=True)
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:  # absurdly nested JSON: a malformed body, not a server fault
+            payload = None
         if payload is None:
             return _reject(["body is not valid JSON"], 422, events, now)
         try:

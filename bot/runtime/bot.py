@@ -19,7 +19,7 @@ from bot.control.position_views import build_position_views
 from bot.control.views import KillState, Kpis, PositionView
 from bot.decisions import scan_symbols
 from bot.decisions.killswitch import realized_pnl_since
-from bot.domain import Coverage
+from bot.domain import Coverage, Signal
 from bot.execution.executor import OpenStatus
 from bot.execution.flatten import flatten
 from bot.metrics import compute_kpis
@@ -125,13 +125,19 @@ class Bot:
     def run_executor(self) -> None:
         c = self.c
         for signal in c.queue.drain():
-            outcome = c.pipeline.decide(signal, c.context)
-            if not outcome.allowed or outcome.decision is None:
-                continue
-            result = c.executor.open_position(outcome.decision)
-            if result.status is not OpenStatus.OPENED:
-                log.warning("[EXEC] %s %s: %s", signal.symbol, result.status.value,
-                            result.reason)
+            try:
+                self._execute(signal)
+            except Exception:  # one bad signal must not take the rest of the batch with it
+                log.exception("[EXEC] Signal %s for %s failed", signal.id, signal.symbol)
+
+    def _execute(self, signal: Signal) -> None:
+        c = self.c
+        outcome = c.pipeline.decide(signal, c.context)
+        if not outcome.allowed or outcome.decision is None:
+            return
+        result = c.executor.open_position(outcome.decision)
+        if result.status is not OpenStatus.OPENED:
+            log.warning("[EXEC] %s %s: %s", signal.symbol, result.status.value, result.reason)
 
     def run_strategy(self) -> None:
         c = self.c

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     paper_api_secret: SecretStr = SecretStr("paper-secret")
     paper_seed: int = 7
     paper_speed: float = Field(1.0, gt=0, le=10000)
-    paper_balance: Decimal = Field(Decimal("10000"), gt=0)
+    paper_balance: Decimal = Field(Decimal("10000"), gt=0, le=Decimal("1e12"))
     paper_replay_dir: Path | None = None
     regime_interval: str = "1h"
     regime_fast: int = Field(50, ge=2, le=1000)

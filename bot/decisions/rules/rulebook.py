@@ -143,7 +143,9 @@ class RuleBook:
         errors: list[str] = []
         if not actor or not actor.strip():
             errors.append("actor: who made the change is required")
-        if enabled is False and not rule.toggleable:
+        if enabled is not None and not isinstance(enabled, bool):
+            errors.append(f"{name}: enabled must be true or false, got {enabled!r}")
+        elif enabled is False and not rule.toggleable:
             errors.append(f"{name}: cannot be switched off")
         parsed: dict[str, ParamValue] = {}
         for key, raw in (params or {}).items():
