@@ -1,1 +1,1 @@
-"""QuantShield: a Binance USD-M futures bot whose open positions always have a stop on the exchange."""
+"""QuantShield: a Binance USD-M futures bot that never leaves a position without a stop."""

@@ -4,7 +4,13 @@ import time
 import pytest
 
 from bot.events import EventKind
-from bot.runtime.scheduler import JobSpec, SchedulerAlreadyRunning, build_scheduler, start_once, stop
+from bot.runtime.scheduler import (
+    JobSpec,
+    SchedulerAlreadyRunning,
+    build_scheduler,
+    start_once,
+    stop,
+)
 
 
 def eventually(cond, timeout=5.0):
