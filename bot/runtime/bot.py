@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.control.position_views import build_position_views
@@ -91,7 +91,8 @@ class Bot:
     def wake_monitor(self) -> None:
         """Run the monitor now (FLATTEN must not wait for the next cycle)."""
         if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.modify_job(MONITOR_JOB, next_run_time=self.c.clock())
+            # the scheduler runs on wall time, whatever the (paper) exchange's clock says
+            self._scheduler.modify_job(MONITOR_JOB, next_run_time=datetime.now(UTC))
 
     # --- jobs ---
     def run_monitor(self) -> None:
