@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     extra = [s.strip() for s in args.symbols.split(",") if s.strip()]
+    done = threading.Event()  # handler first: a caller may send SIGTERM as soon as it reads the URL
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
         exchange = PaperExchange(api_key=args.api_key, api_secret=args.api_secret,
                                  seed=args.seed, speed=args.speed, balance=args.balance,
@@ -67,8 +69,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"paper exchange failed to start: {exc}", file=sys.stderr)
         return 2
     print(url, flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
         done.wait()
     except KeyboardInterrupt:
