@@ -68,6 +68,7 @@ class PositionMonitor:
         self._last_pos: dict[str, Position] = {}
         self._last_book: dict[str, tuple[ConditionalOrder, ...]] = {}
         self._emergency: dict[str, Decimal | None] = {}  # symbol -> close price
+        self._seen: Seen = ((), (), None)  # until a cycle's reads succeed (start-up -1003)
 
     def last_seen(self) -> Seen:
         """Positions and algo book as the last complete cycle read them (for the dashboard)."""

@@ -1,0 +1,90 @@
+"""The soak, short: the whole bot under injected faults keeps every position covered, and
+the same soak fails when the bot is broken the way the seed system was."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bench.soak.config import SoakConfig
+from bench.soak.faults import Injection
+from bench.soak.harness import run_soak
+from bench.soak.report import figures, targets
+from bot.runtime.bot import Bot
+
+
+def _run(tmp_path, prepare=None, **overrides):
+    cfg = SoakConfig(**{"entries": 200, "fault_rate": 0.15, "speed": 10.0, "seed": 11,
+                        "symbols": 24, "max_wall_s": 150.0, "notional_usdt": Decimal("150"),
+                        **overrides})
+    outcome = run_soak(cfg, workdir=tmp_path, prepare=prepare)
+    f = figures(outcome)
+    return cfg, f, targets(f, cfg.entries, cfg.fault_rate)
+
+
+@pytest.mark.timeout(240)
+def test_soak_when_faults_injected_then_every_target_holds(tmp_path):
+    cfg, f, t = _run(tmp_path)
+    failed = [name for name, ok in t.items() if not ok]
+    assert not failed, (failed, f["naked"], f["lost_examples"], f["cancel_breaches"])
+    assert f["venue"]["entries"] >= cfg.entries
+    assert len(f["driver"]["injected"]) >= 5  # many kinds, not one
+    # second entries under a closePosition stop and emergency closes place no new stop
+    assert f["venue"]["stops_placed"] >= f["venue"]["entries"] * 0.75
+    assert f["observer"]["position_samples"] > 0
+    assert f["venue"]["trades"].get("stop", 0) > 0  # stops really fired through gaps
+
+
+def _cancel_then_replace(bot: Bot) -> None:
+    """The seed system's monitor: cancel the stop, then place a fresh one."""
+    c = bot.c
+    original = c.monitor.run_cycle
+
+    def broken_cycle():
+        for stop in c.exchange.open_conditional_orders():
+            if stop.type.is_stop:
+                try:
+                    c.exchange.cancel_conditional(stop.symbol, algo_id=stop.algo_id)
+                except Exception:
+                    pass
+        return original()
+
+    c.monitor.run_cycle = broken_cycle  # type: ignore[method-assign]
+
+
+@pytest.mark.timeout(120)
+def test_soak_when_monitor_cancels_before_replacing_then_targets_fail(tmp_path):
+    _, f, t = _run(tmp_path, prepare=_cancel_then_replace, entries=40, fault_rate=0.0,
+                   symbols=12)
+    assert f["cancels_of_covering_stops_while_open"] > 0
+    assert not t["0 cancels of covering stops"]
+    assert not t["0 naked s beyond the first round trip"]
+
+
+def _slow_stop(bot: Bot) -> None:
+    """An executor that does something slow between the entry and its stop."""
+    protector = bot.c.protector
+    original = protector.protect_fill
+
+    def late(*args, **kwargs):
+        import time
+        time.sleep(0.25)
+        return original(*args, **kwargs)
+
+    protector.protect_fill = late  # type: ignore[method-assign]
+
+
+@pytest.mark.timeout(120)
+def test_soak_when_stop_is_late_after_entry_then_naked_time_is_reported(tmp_path):
+    _, f, t = _run(tmp_path, prepare=_slow_stop, entries=30, fault_rate=0.0, symbols=12,
+                   rtt_budget_ms=100.0)
+    assert f["naked"]["first_round_trip_ms_p50"] >= 250
+    assert f["naked"]["beyond_first_round_trip_s"] > 0
+    assert not t["0 naked s beyond the first round trip"]
+
+
+def test_soak_config_when_kind_unknown_then_refused():
+    with pytest.raises(ValueError, match="unknown fault kinds"):
+        SoakConfig(kinds=("gremlins",))
+    assert SoakConfig(kinds=(Injection.SILENT_CANCEL.value,)).kinds == ("silent_cancel",)
