@@ -32,6 +32,7 @@ browser-deps:
 
 ## Set up and run the whole suite.
 test: test-venv browser-deps
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 soak: test-venv
