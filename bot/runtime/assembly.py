@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from bot.decisions import (
     DecisionPipeline,
@@ -163,10 +162,3 @@ def _exchange_clock(paper) -> Callable[[], datetime]:
     def now() -> datetime:
         return datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC)
     return now
-
-
-def equity_or_none(exchange: BinanceAdapter) -> Decimal | None:
-    try:
-        return exchange.account().equity
-    except Exception:
-        return None

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.control.position_views import build_position_views
@@ -188,6 +188,3 @@ class Bot:
             kpis, views = self._kpis, self._views
         covered = sum(1 for v in views if v.coverage is Coverage.COVERED)
         return replace(kpis, open_positions=len(views), covered_positions=covered)
-
-    def stale_after(self) -> timedelta:
-        return timedelta(seconds=self.c.settings.monitor_interval_s * 3)
