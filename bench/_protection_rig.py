@@ -51,6 +51,10 @@ class TimedExchange:
     def request_count(self) -> int:
         return self._inner.request_count
 
+    @property
+    def thread_request_count(self) -> int:
+        return self._inner.thread_request_count
+
 
 @dataclass
 class BenchRig:

@@ -77,7 +77,7 @@ class PositionMonitor:
     def run_cycle(self) -> CycleReport:
         started = time.perf_counter()
         now = self._p.now()
-        req0, weight0 = self._ex.request_count, self._ex.used_weight
+        req0, weight0 = self._ex.thread_request_count, self._ex.used_weight
         counts = {"covered": 0, "protected": 0, "naked": 0, "orphans": 0, "closed": 0,
                   "adopted": 0}
         try:
@@ -303,7 +303,7 @@ class PositionMonitor:
         report = CycleReport(
             at=now, positions=n, covered=counts["covered"], protected=counts["protected"],
             naked=counts["naked"], orphans_cancelled=counts["orphans"], closed=counts["closed"],
-            adopted=counts["adopted"], requests=self._ex.request_count - req0,
+            adopted=counts["adopted"], requests=self._ex.thread_request_count - req0,
             weight=self._ex.used_weight, ms=ms, error=error,
         )
         self._p.event(EventKind.MONITOR_CYCLE, None,

@@ -116,6 +116,10 @@ class BinanceAdapter:
     def request_count(self) -> int:
         return self._weights.request_count
 
+    @property
+    def thread_request_count(self) -> int:
+        return self._weights.thread_request_count
+
     def weight_snapshot(self) -> WeightSnapshot:
         """Per-endpoint request counts and documented weight, plus the last headers."""
         return self._weights.snapshot()

@@ -91,4 +91,8 @@ class Exchange(Protocol):
 
     @property
     def request_count(self) -> int:
-        """Requests sent since creation (for the monitor's O(1) budget)."""
+        """Requests sent since creation, by every thread."""
+
+    @property
+    def thread_request_count(self) -> int:
+        """Requests the calling thread has sent (the monitor's own O(1) budget)."""

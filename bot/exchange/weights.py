@@ -73,11 +73,13 @@ class WeightTracker:
         self._orders_10s = 0
         self._orders_1m = 0
         self._requests = 0
+        self._mine = threading.local()
         self._by_endpoint: dict[str, tuple[int, int]] = {}
 
     def record(
         self, endpoint: str, headers: Mapping[str, str] | None, documented: int
     ) -> None:
+        self._mine.count = getattr(self._mine, "count", 0) + 1
         with self._lock:
             self._requests += 1
             count, weight = self._by_endpoint.get(endpoint, (0, 0))
@@ -97,6 +99,10 @@ class WeightTracker:
     def request_count(self) -> int:
         with self._lock:
             return self._requests
+
+    @property
+    def thread_request_count(self) -> int:
+        return getattr(self._mine, "count", 0)
 
     def snapshot(self) -> WeightSnapshot:
         with self._lock:

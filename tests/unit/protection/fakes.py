@@ -258,6 +258,10 @@ class FakeExchange:
     def request_count(self) -> int:
         return self.requests
 
+    @property
+    def thread_request_count(self) -> int:
+        return self.requests
+
     # --- internals ---
     def _new_algo(self, symbol: str, side: Side, type_: OrderType, trigger: Decimal | None,
                   qty: Decimal | None, cid: str, rate: Decimal | None = None,
