@@ -45,13 +45,16 @@ def flatten(
     except ExchangeError as exc:
         return FlattenReport((), (), 0, (f"positions read failed: {exc}",))
     closing: dict[str, Position] = {}
+    fills: dict[str, Decimal] = {}
     for pos in positions:
         with locks.hold(pos.symbol):
             key = _key_for(book, pos, protector)
             cid = client_ids.make(Purpose.CLOSE, pos.symbol, key, 0)
             try:
-                ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity, cid,
-                                reduce_only=True)
+                order = ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity,
+                                        cid, reduce_only=True)
+                if order.avg_price > 0:
+                    fills[pos.symbol] = order.avg_price
                 log.warning("[FLATTEN] Closing %s: %s %s at market", pos.symbol,
                             pos.direction.closing_side.value, pos.quantity)
             except ReduceOnlyRejectedError:
@@ -73,7 +76,7 @@ def flatten(
             for order in [o for o in book_now if o.symbol == symbol]:
                 if safe_cancel(protector, None, book_now, order, "flatten"):
                     cancelled += 1
-            _close_trades(protector, book, closing[symbol])
+            _close_trades(protector, book, closing[symbol], fills.get(symbol))
     still = tuple(sorted(set(closing) - gone))
     for symbol in still:
         log.error("[FLATTEN] %s still open after close - its stops stay", symbol)
@@ -95,7 +98,8 @@ def _wait_gone(protector: Protector, symbols: set[str], attempts: int,
     return gone
 
 
-def _close_trades(protector: Protector, book: TradeBook, pos: Position) -> None:
+def _close_trades(protector: Protector, book: TradeBook, pos: Position,
+                  fill_price: Decimal | None) -> None:
     trades = trades_for(book, pos.symbol)
     if not trades:
         return
@@ -104,7 +108,7 @@ def _close_trades(protector: Protector, book: TradeBook, pos: Position) -> None:
     except ExchangeError:
         equity = None
     for trade in trades:
-        exit_price = pos.mark_price
+        exit_price = fill_price or pos.mark_price  # the close's own average when known
         pnl = pnl_usdt(trade.direction, trade.entry_price, exit_price, trade.quantity)
         pct = pct_of_equity(pnl, equity)
         book.record_close(trade, exit_price, "flatten", pnl, pct, protector.now())

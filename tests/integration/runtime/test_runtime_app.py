@@ -12,6 +12,7 @@ from bot.control.api import KillAction
 from bot.control.service import BotControl
 from bot.control.views import KillState
 from bot.domain import Coverage
+from bot.events import EventKind
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
 from bot.settings import load_settings
@@ -105,6 +106,9 @@ def test_flatten_when_positions_open_then_closed_before_stops_cancelled(bot, pap
     bot.run_executor()
     bot.run_monitor()
     assert len(paper_exchange.control.state()["positions"]) == 2
+    for symbol in ("ATOMUSDT", "XRPUSDT"):  # mark apart from last: the exit must be the fill
+        last = Decimal(paper_exchange.control.state()["prices"][symbol]["last"])
+        paper_exchange.control.set_price(symbol, last, mark=last * Decimal("1.01"))
     ledger_start = len(paper_exchange.control.ledger())
 
     assert BotControl(bot).kill_switch(KillAction.FLATTEN, "operator", "test").ok
@@ -119,6 +123,10 @@ def test_flatten_when_positions_open_then_closed_before_stops_cancelled(bot, pap
         gone = [e.id for e in entries if e.symbol == symbol and e.book == "algo"
                 and e.action in ("CANCELED", "EXPIRED")]
         assert gone and min(gone) > close_fill
+        fill = next(e for e in entries if e.id == close_fill)
+        [closed] = bot.c.store.events(kinds=[EventKind.POSITION_CLOSED], symbol=symbol)
+        assert closed.details["reason"] == "flatten"
+        assert Decimal(str(closed.details["exit_price"])) == Decimal(fill.price)
 
 
 def test_second_bot_when_same_account_and_database_then_refuses(tmp_path, paper_exchange, bot):
