@@ -131,8 +131,10 @@ def test_callback_rate_when_outside_range_then_2007(rate):
 @pytest.mark.parametrize("rate", ["0.1", "5", "20"])
 def test_callback_rate_when_inside_range_then_accepted(rate):
     v = Venue(ETHUSDT="3000")
-    v.algo("ETHUSDT", Side.SELL, OrderType.TRAILING_STOP_MARKET, qty="1.000",
-           reduce_only=True, callback=rate)
+    order = v.algo("ETHUSDT", Side.SELL, OrderType.TRAILING_STOP_MARKET, qty="1.000",
+                   reduce_only=True, callback=rate)
+    assert order.status is AlgoStatus.NEW
+    assert order.callback_rate == D(rate)  # kept as the percent it was sent as
 
 
 def test_close_position_stop_when_position_closed_elsewhere_then_expired():
