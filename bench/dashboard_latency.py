@@ -134,7 +134,7 @@ def bench_callbacks(n_positions: int, rounds: int, freeze: bool) -> dict[str, di
     }
 
 
-def bench_tti(n_positions: int, runs: int) -> dict[str, list[float]] | None:
+def time_to_interactive(server, n_positions: int, runs: int) -> dict[str, list[float]] | None:
     """Navigation until the full table and the header are filled.
 
     ``cold``: a fresh browser context each time (nothing cached: ~6 MB of
@@ -146,14 +146,12 @@ def bench_tti(n_positions: int, runs: int) -> dict[str, list[float]] | None:
         return None
     from playwright.sync_api import sync_playwright
 
-    fake = populated(n_positions)
-    app = create_app(fake, mode_label="paper", now=lambda: fake.now)
     ready = (
         f"document.querySelectorAll('tr[data-symbol]').length === {n_positions}"
         f" && document.getElementById('{ids.HEADER_KILL}').textContent !== '…'"
     )
     times: dict[str, list[float]] = {"cold": [], "warm": []}
-    with ServedApp(app.server) as srv, sync_playwright() as p:
+    with ServedApp(server) as srv, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(runs):
             context = browser.new_context(viewport={"width": 1600, "height": 1000})
@@ -161,11 +159,17 @@ def bench_tti(n_positions: int, runs: int) -> dict[str, list[float]] | None:
             for kind in ("cold", "warm"):
                 start = time.perf_counter()
                 page.goto(srv.url)
-                page.wait_for_function(ready)
+                page.wait_for_function(ready, timeout=30_000)
                 times[kind].append(time.perf_counter() - start)
             context.close()
         browser.close()
     return times
+
+
+def bench_tti(n_positions: int, runs: int) -> dict[str, list[float]] | None:
+    fake = populated(n_positions)
+    app = create_app(fake, mode_label="paper", now=lambda: fake.now)
+    return time_to_interactive(app.server, n_positions, runs)
 
 
 def main() -> int:

@@ -40,7 +40,14 @@ with warnings.catch_warnings():  # python-binance's deprecated websockets import
     from bot.runtime.assembly import build  # noqa: E402
 
 from app import make_dash  # noqa: E402
-from bench.dashboard_latency import HOST, P95_TARGET_MS, TTI_TARGET_S, summarise, time_requests  # noqa: E402
+from bench.dashboard_latency import (  # noqa: E402
+    HOST,
+    P95_TARGET_MS,
+    TTI_TARGET_S,
+    summarise,
+    time_requests,
+    time_to_interactive,
+)
 from bot.control.service import BotControl  # noqa: E402
 from bot.control.views import Kpis  # noqa: E402
 from bot.events import Event, EventKind  # noqa: E402
@@ -51,9 +58,6 @@ from bot.settings import load_settings  # noqa: E402
 from dashboard import create_app, ids  # noqa: E402
 from dashboard.kpis import build_kpi_tiles  # noqa: E402
 from tests.fixtures.dashboard import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ServedApp,
     dependency_body,
     find_dependency,
 )
@@ -234,28 +238,7 @@ def bench_callbacks(bot: Bot, rounds: int, profile: bool, freeze: bool) -> tuple
 
 
 def bench_tti(bot: Bot, n_positions: int, runs: int) -> dict[str, list[float]] | None:
-    if not os.path.exists(CHROMIUM):
-        print(f"[BENCH] {CHROMIUM} not installed: time to interactive not measured")
-        return None
-    from playwright.sync_api import sync_playwright
-
-    app = make_dash(bot)
-    ready = (f"document.querySelectorAll('tr[data-symbol]').length === {n_positions}"
-             f" && document.getElementById('{ids.HEADER_KILL}').textContent !== '…'")
-    times: dict[str, list[float]] = {"cold": [], "warm": []}
-    with ServedApp(app.server) as srv, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
-            page = context.new_page()
-            for kind in ("cold", "warm"):
-                start = time.perf_counter()
-                page.goto(srv.url)
-                page.wait_for_function(ready, timeout=30_000)
-                times[kind].append(time.perf_counter() - start)
-            context.close()
-        browser.close()
-    return times
+    return time_to_interactive(make_dash(bot).server, n_positions, runs)
 
 
 def main() -> int:
