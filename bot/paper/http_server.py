@@ -46,18 +46,31 @@ class WaitressServer:
             log.debug("[PAPER] HTTP loop ended")
 
     def stop(self) -> None:
-        """Close every socket from inside the loop thread, so its poll returns at once."""
-        server = self._server
-        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        stop_waitress(self._server)
 
-        def close_all() -> None:
-            for channel in list(server._map.values()):
-                try:
-                    channel.close()
-                except OSError:
-                    pass
 
-        server.trigger.pull_trigger(close_all)
+def stop_waitress(server: Any, timeout_s: float = 5.0) -> None:
+    """Close every socket from inside the loop thread, so its poll returns at once.
+
+    The thunk closes the trigger too, and a worker finishing its last request can
+    wake the loop between queueing the thunk and writing to the pipe; holding the
+    trigger's lock across both keeps the thunk from running before our write.
+    """
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout_s)
+    trigger = server.trigger
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            try:
+                channel.close()
+            except OSError:
+                pass
+
+    with trigger.lock:
+        if trigger._closed:
+            return
+        trigger.thunks.append(close_all)
+        trigger._physical_pull()
 
 
 class WerkzeugServer:

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from bot.decisions.webhook import MAX_BODY_BYTES, PATH, TOKEN_HEADER, SignalQueue, register_webhook
 from bot.events import Event, EventKind
+from bot.paper.http_server import stop_waitress
 from dashboard.app import create_app
 from tests.fixtures.dashboard import FakeControl
-from tests.fixtures.security import stop_waitress
 
 TOKEN = "wh-fuzz-token-7f3a"
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "ATOMUSDT")

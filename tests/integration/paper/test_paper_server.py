@@ -43,6 +43,33 @@ def test_embedding_api_when_started_then_urls_and_parts_exposed():
     assert not [t for t in mine if t.is_alive()]  # other venues in the suite may still run
 
 
+def _late_pull(trigger):
+    """The trigger's pipe write, preceded by a worker's own wake-up that gives the loop
+    up to 0.5 s to run what is queued before the caller's write goes out."""
+    pull = trigger._physical_pull
+
+    def late() -> None:
+        os.write(trigger.trigger, b"x")
+        deadline = time.monotonic() + 0.5
+        while not trigger._closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pull()
+
+    return late
+
+
+def test_stop_when_a_worker_wakes_the_loop_mid_stop_then_closes_cleanly():
+    exchange = PaperExchange(api_key=API_KEY, api_secret=API_SECRET, clock=ManualClock(),
+                             market=StaticMarket())
+    url = exchange.start(host="127.0.0.1", port=0)
+    trigger = exchange._server._server.trigger
+    trigger._physical_pull = _late_pull(trigger)
+    exchange.stop()  # raised EBADF when the loop closed the trigger before stop's own write
+    assert trigger._closed
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(url + "/fapi/v1/ping", timeout=2)
+
+
 def _threads_cpu_s(threads) -> float:
     """User + system CPU seconds of the given threads, from /proc (Linux)."""
     total = 0
