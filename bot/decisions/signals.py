@@ -41,7 +41,7 @@ class WebhookSignal(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    symbol: Annotated[str, Field(min_length=1, max_length=20)]
+    symbol: Annotated[str, Field(min_length=1, max_length=40)]
     side: Annotated[str, Field(min_length=1, max_length=10)]
     confidence: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
     stop: _Price | None = None
@@ -66,7 +66,10 @@ class WebhookSignal(BaseModel):
     @field_validator("symbol")
     @classmethod
     def _upper_symbol(cls, value: str) -> str:
-        return value.upper()
+        """TradingView's ``{{ticker}}`` names a perpetual ``ATOMUSDT.P``, and its full
+        form carries the venue (``BINANCE:ATOMUSDT.P``); both mean Binance's ATOMUSDT."""
+        symbol = value.upper().rpartition(":")[2]
+        return symbol.removesuffix(".P")
 
 
 def validate_signal(

@@ -3,6 +3,9 @@
 The request thread only authenticates, validates and queues; the executor job
 drains the queue, so a slow exchange never holds an HTTP request open and a
 burst of alerts cannot start a burst of orders (the queue is bounded: 429).
+The token travels in a header or, for senders that cannot set one (TradingView),
+in the body; it is taken out of the body before validation, so no event or log
+line can carry it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PATH = "/api/signals"
 TOKEN_HEADER = "X-QT-Token"
+TOKEN_FIELD = "token"  # TradingView alerts cannot set headers, only the message body
 MAX_BODY_BYTES = 8 * 1024
 
 
@@ -84,26 +88,34 @@ def register_webhook(
     def receive_signal() -> tuple[Response, int]:
         if expected is None:
             return jsonify(error="webhook disabled: no QT_WEBHOOK_TOKEN configured"), 503
-        given = request.headers.get(TOKEN_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            log.warning("[WEBHOOK] Refused signal from %s: missing or wrong token",
-                        request.remote_addr)
-            return jsonify(error=f"missing or wrong {TOKEN_HEADER} header"), 401
+        header = request.headers.get(TOKEN_HEADER)
+        if header is not None and not hmac.compare_digest(header.encode(), expected):
+            return _refused()
+        # without the header the token is in the body, so nothing is reported before it
+        # is checked: unauthenticated junk leaves no event behind
+        sink = events if header is not None else None
         if (request.content_length or 0) > MAX_BODY_BYTES:
-            return _reject([f"body larger than {MAX_BODY_BYTES} bytes"], 413, events, now)
+            return _refused() if sink is None else _reject(
+                [f"body larger than {MAX_BODY_BYTES} bytes"], 413, sink, now)
         if not request.is_json:
-            return _reject(["body must be JSON (Content-Type: application/json)"], 415,
-                           events, now)
+            return _refused() if sink is None else _reject(
+                ["body must be JSON (Content-Type: application/json)"], 415, sink, now)
         try:
             payload = request.get_json(silent=True)
         except RecursionError:  # absurdly nested JSON: a malformed body, not a server fault
             payload = None
+        body_token = payload.pop(TOKEN_FIELD, None) if isinstance(payload, dict) else None
+        if header is None:
+            if not isinstance(body_token, str) or not hmac.compare_digest(
+                    body_token.encode(), expected):
+                return _refused()
+            sink = events
         if payload is None:
-            return _reject(["body is not valid JSON"], 422, events, now)
+            return _reject(["body is not valid JSON"], 422, sink, now)
         try:
             signal = validate_signal(payload, known_symbols, now(), mark_price)
         except SignalRejected as exc:
-            return _reject(exc.problems, 422, events, now)
+            return _reject(exc.problems, 422, sink, now)
         try:
             signal_id = intake(signal)
         except SignalQueueFull as exc:
@@ -115,6 +127,12 @@ def register_webhook(
 
     server.add_url_rule(PATH, endpoint="qt_receive_signal", view_func=receive_signal,
                         methods=["POST"])
+
+
+def _refused() -> tuple[Response, int]:
+    log.warning("[WEBHOOK] Refused signal from %s: missing or wrong token", request.remote_addr)
+    return jsonify(error=f"missing or wrong token: send the {TOKEN_HEADER} header, or a "
+                         f'"{TOKEN_FIELD}" field in the JSON body'), 401
 
 
 def _reject(

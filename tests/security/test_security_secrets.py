@@ -126,6 +126,10 @@ def test_full_paper_session_when_grepped_then_no_secret_anywhere(tmp_path, captu
                     sent_token=token[:-1]).status_code == 401
         assert hook({"symbol": "ATOMUSDT", "side": "BUY", "confidence": 0.9},
                     sent_token=None).status_code == 401
+        assert hook({"symbol": "BTCUSDT", "side": "BUY", "confidence": 0.9, "token": token},
+                    sent_token=None).status_code == 202  # TradingView: token in the body
+        assert hook({"symbol": "DOGEUSDT", "side": "BUY", "confidence": 0.9, "token": token},
+                    sent_token=None).status_code == 422
         bot.run_executor()
         bot.run_monitor()
         bot.run_regime()

@@ -89,6 +89,49 @@ def test_a_missing_or_wrong_token_is_401_and_queues_nothing(request, store, sess
                for e in store.events())
 
 
+def test_a_tradingview_alert_with_the_token_in_its_body_is_queued(request, store, session,
+                                                                  caplog):
+    caplog.set_level(logging.DEBUG)
+    queue = SignalQueue(maxsize=5, id_prefix="tv")
+    served = _serve(request, queue, store)
+    response = _post(session, served.url, {**ALERT, "token": TOKEN}, token=None)
+    assert response.status_code == 202 and response.json()["id"] == "tv-1"
+    [signal] = queue.drain()
+    assert (signal.symbol, signal.direction, signal.source) == (
+        "ATOMUSDT", Direction.SHORT, "tradingview")
+    assert TOKEN not in caplog.text and TOKEN not in repr(signal)
+
+
+@pytest.mark.parametrize("token", ["", "wrong", TOKEN + "x", 12345, None, ["x"]])
+def test_a_wrong_body_token_is_401_and_leaves_no_event(request, store, session, token):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    body = {**ALERT, "confidence": 7, "token": token}  # invalid too: auth comes first
+    response = _post(session, served.url, body, token=None)
+    assert response.status_code == 401 and '"token" field' in response.json()["error"]
+    assert len(queue) == 0 and store.events() == []
+
+
+def test_a_body_token_never_reaches_an_event_when_the_signal_is_rejected(request, store,
+                                                                        session):
+    served = _serve(request, SignalQueue(), store)
+    body = {"symbol": "DOGEUSDT", "side": "SELL", "confidence": 0.9, "token": TOKEN}
+    response = _post(session, served.url, body, token=None)
+    assert response.status_code == 422
+    assert response.json()["problems"] == ["symbol: unknown symbol 'DOGEUSDT'"]
+    [event] = store.events(kinds=[EventKind.SIGNAL_REJECTED])
+    assert TOKEN not in event.message and TOKEN not in str(event.details)
+
+
+def test_the_header_decides_when_both_carry_a_token(request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    with_header = _post(session, served.url, {**ALERT, "token": "stale"}, token=TOKEN)
+    wrong_header = _post(session, served.url, {**ALERT, "token": TOKEN}, token="wrong")
+    assert (with_header.status_code, wrong_header.status_code) == (202, 401)
+    assert len(queue) == 1
+
+
 def test_no_configured_token_disables_the_webhook_with_503(request, store, session):
     queue = SignalQueue()
     served = _serve(request, queue, store, token=None)

@@ -40,6 +40,18 @@ def test_side_accepts_binance_and_position_words(side, direction):
     assert signal.source == "webhook" and signal.stop_price is None
 
 
+@pytest.mark.parametrize("symbol", ["ATOMUSDT.P", "BINANCE:ATOMUSDT.P", "binance:atomusdt",
+                                    " ATOMUSDT.p "])
+def test_tradingview_tickers_name_the_binance_symbol(symbol):
+    assert validate_signal({**GOOD, "symbol": symbol}, KNOWN, T0).symbol == "ATOMUSDT"
+
+
+@pytest.mark.parametrize("symbol", ["ATOMUSDT.PP", "ATOM.PUSDT", "BINANCE:", "ATOMUSDT:",
+                                    "X" * 41])
+def test_other_suffixes_and_empty_names_are_not_guessed(symbol):
+    assert _problems({**GOOD, "symbol": symbol})[0].startswith("symbol:")
+
+
 @pytest.mark.parametrize("confidence", [0, 1, 0.0, 1.0])
 def test_confidence_bounds_are_inclusive(confidence):
     assert validate_signal({**GOOD, "confidence": confidence}, KNOWN, T0).confidence == confidence
