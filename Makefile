@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv test-venv browser-deps soak bench lint clean
+.PHONY: run test venv test-venv system-deps soak bench lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,14 +24,18 @@ test-venv: $(VENV)/.test-deps
 run: venv
 	$(BIN)/python app.py
 
-## Debian's chromium for the browser tests (never a downloaded browser).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: sudo apt-get install chromium"; fi; }
+## Debian packages the suite drives for real: chromium for the browser tests (never a
+## downloaded browser) and postgresql, from which the store tests start a throwaway cluster.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (sudo apt-get install$$missing)"; fi; fi
 
 ## Set up and run the whole suite.
-test: test-venv browser-deps
+test: test-venv system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -4,7 +4,10 @@ APScheduler jobs and Flask requests write from different threads, so SQLite
 runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE``: a writer takes the lock before it reads, so
 read-then-write sequences (leases, audited settings) are atomic even across
-processes sharing the file.
+processes sharing the file. On PostgreSQL a transaction-scoped advisory lock
+gives write transactions the same one-at-a-time order (``SELECT ... FOR
+UPDATE`` locks nothing while the row does not exist yet, so two first writers
+would both insert).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
 _WRITE = "qt_write"
+WRITE_LOCK_KEY = 0x5154_5752  # PostgreSQL advisory lock id held by every write transaction
 
 
 def make_engine(url: str) -> Engine:
@@ -76,6 +80,8 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         conn = conn.execution_options(**{_WRITE: True})
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             yield conn
 
 

@@ -156,3 +156,39 @@ def test_equity_when_rollup_then_recorded(bot):
     bot.rollup()
     curve = bot.c.store.equity_curve()
     assert curve and curve[-1].equity == Decimal("10000")
+
+
+def test_the_whole_bot_on_postgresql_trades_restarts_and_holds_its_lease(
+    tmp_path, paper_exchange, postgres_url,
+):
+    bot = start_bot(tmp_path, paper_exchange, QT_DB_URL=postgres_url)
+    try:
+        client = make_dash(bot).server.test_client()
+        assert post_signal(client, "ATOMUSDT", "BUY").status_code == 202
+        bot.run_executor()
+        bot.run_monitor()
+        bot.rollup()
+        [view] = BotControl(bot).snapshot().positions
+        assert view.coverage is Coverage.COVERED
+        assert BotControl(bot).kill_switch(KillAction.HALT, "operator", "pg").ok
+        other = Bot(build(settings_for(tmp_path, QT_DB_URL=postgres_url), paper=paper_exchange))
+        from bot.reconcile import LeaseHeldError
+
+        with pytest.raises(LeaseHeldError):
+            other.start(scheduler=False)
+        other.c.store.close()
+    finally:
+        bot.shutdown()
+
+    again = start_bot(tmp_path, paper_exchange, QT_DB_URL=postgres_url)
+    try:
+        store = again.c.store
+        assert store.engine.dialect.name == "postgresql"
+        assert again.c.killswitch.state == KillState.HALTED
+        [trade] = store.open_trades()
+        assert (trade.symbol, trade.direction.value) == ("ATOMUSDT", "LONG")
+        assert store.events(kinds=[EventKind.STOP_PLACED], symbol="ATOMUSDT")
+        assert not store.events(kinds=[EventKind.POSITION_ADOPTED])  # known trade: nothing to adopt
+        assert store.equity_curve()
+    finally:
+        again.shutdown()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
+from tests.fixtures.postgres import postgres_server, postgres_url  # noqa: F401
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -22,8 +23,11 @@ class StepClock:
         return self.now
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store test runs on a SQLite file and on a real PostgreSQL database."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'data' / 'store.db'}"
 
 

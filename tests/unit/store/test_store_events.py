@@ -146,6 +146,7 @@ def test_store_when_sqlite_file_in_missing_folder_then_folder_created(tmp_path: 
         s.close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_store_sqlite_runs_in_wal_mode(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -1,4 +1,5 @@
-"""PostgreSQL is supported by URL; no server here, so check the SQL it would receive compiles."""
+"""The SQL the PostgreSQL dialect receives, checked without a server (the store tests also
+run on a real PostgreSQL: tests/fixtures/postgres.py)."""
 
 from __future__ import annotations
 

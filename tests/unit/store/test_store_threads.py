@@ -42,3 +42,38 @@ def test_appends_and_settings_from_many_threads_lose_nothing(db_url: str) -> Non
     finally:
         store.close()
         other.close()
+
+
+def test_first_writes_of_one_new_setting_from_two_stores_keep_one_audit_chain(
+    db_url: str,
+) -> None:
+    """The row does not exist yet, so there is nothing for SELECT ... FOR UPDATE to lock."""
+    stores = [Store(db_url), Store(db_url)]
+    racers, rounds = 6, 5
+    errors: list[BaseException] = []
+    try:
+        for r in range(rounds):
+            key = f"rule.new.{r}"
+            barrier = threading.Barrier(racers)
+
+            def race(i: int, key: str = key, barrier: threading.Barrier = barrier) -> None:
+                barrier.wait()
+                try:
+                    stores[i % 2].set_setting(key, f"v{i}", actor=f"op-{i}")
+                except BaseException as exc:  # noqa: BLE001 - asserted below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=30)
+            assert errors == []
+            chain = sorted(stores[0].audit_trail(limit=100, key_prefix=key), key=lambda a: a.id)
+            assert len(chain) == racers
+            assert chain[0].old is None
+            assert [a.old for a in chain[1:]] == [a.new for a in chain[:-1]]
+            assert stores[1].get_setting(key) == chain[-1].new
+    finally:
+        for s in stores:
+            s.close()
