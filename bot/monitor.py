@@ -106,6 +106,10 @@ class PositionMonitor:
                     counts["naked"] += 1
                     self._p.event(EventKind.EXCHANGE_ERROR, pos.symbol,
                                   f"monitor could not check: {exc.message}", code=exc.code)
+                except Exception:  # nor may a bug or a failing store: the next symbol goes on
+                    counts["naked"] += 1
+                    log.exception("[SHIELD] Check of %s failed - going on with the others",
+                                  pos.symbol)
         orphan_symbols = sorted(s for s in by_symbol if s not in live)
         gone = sorted(set(trades) - set(live))
         if orphan_symbols or gone:
@@ -189,9 +193,21 @@ class PositionMonitor:
         if distance is None:
             return
         filters = self._ex.filters(pos.symbol)
-        target = ratchet_target(pos, covering, distance, self._p.config.ratchet_min_step, filters)
+        step = self._p.config.ratchet_min_step
+        if ratchet_target(pos, covering, distance, step, filters) is None:
+            return
+        try:  # the snapshot predates our lock: an entry may have grown the position since
+            fresh = {p.symbol: p for p in self._ex.positions()}.get(pos.symbol)
+            book = self._ex.open_conditional_orders(pos.symbol)
+        except ExchangeError:
+            return  # the ratchet can wait a cycle
+        if fresh is None:
+            return
+        report = assess(fresh, book)
+        target = ratchet_target(fresh, report.covering, distance, step, filters) if (
+            report.covered) else None
         if target is not None:
-            move_stop(self._p, pos, book, target[1], target[0], key)
+            move_stop(self._p, fresh, book, target[1], target[0], key)
 
     def _replace_stale(self, pos: Position, book: list[ConditionalOrder],
                        partial: Sequence[ConditionalOrder],

@@ -341,7 +341,13 @@ class BinanceAdapter:
 
         cid = params["clientAlgoId"]
         what = f"{params['side']} {params['type']} {symbol} {cid}"
-        return self._place(send, lambda: self.get_conditional(symbol, cid), what)
+        return self._place(send, lambda: self._open_conditional(symbol, cid), what)
+
+    def _open_conditional(self, symbol: str, client_algo_id: str) -> ConditionalOrder | None:
+        """A lost stop counts as placed only while it is open: a process restarted after a
+        stop vanished reuses that stop's id, and the dead order would read as protection."""
+        found = self.get_conditional(symbol, client_algo_id)
+        return found if found is not None and found.status.is_open else None
 
     def _place(self, send: Callable[[], T], lookup: Callable[[], T | None], what: str) -> T:
         """Send once; if the answer is lost, ask for the client id, then send at most once more."""

@@ -35,7 +35,11 @@ def adopt(protector: Protector, book: TradeBook, position: Position) -> TradeRec
         entry_price=position.entry_price, stop_price=None, position_key=key,
         opened_at=opened_at, adopted=True,
     )
-    book.record_open(record)
+    try:
+        book.record_open(record)
+    except Exception:  # protect it anyway; the next cycle adopts it again and retries
+        log.exception("[ADOPT] could not record the %s position - protecting it anyway",
+                      position.symbol)
     protector.event(EventKind.POSITION_ADOPTED, position.symbol,
                     f"adopted unknown {position.direction.value} {position.quantity} "
                     f"@ {position.entry_price}",

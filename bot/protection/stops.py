@@ -375,7 +375,11 @@ class Protector:
         """Record one event now (for the modules around the protector)."""
         ev = Event(kind=kind, at=self._now(), symbol=symbol, code=code, message=message,
                    latency_ms=latency_ms, details=dict(details or {}))
-        return self._events.append(ev)
+        try:
+            return self._events.append(ev)
+        except Exception:  # a full disk must not keep the next stop from being placed
+            log.exception("[SHIELD] could not record %s for %s", kind.value, symbol)
+            return ev
 
     def record(self, events: Sequence[Event]) -> None:
         """Store events a deferred call returned."""

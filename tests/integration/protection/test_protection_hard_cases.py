@@ -1,0 +1,105 @@
+"""Cases a review found: a dead stop's id reused after a restart, a failing event store,
+and the ratchet acting on a position that grew after the monitor's snapshot."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from bot.events import EventKind
+from bot.execution.executor import OpenStatus
+from bot.protection.config import ProtectionConfig
+from bot.protection.coverage import assess
+from tests.integration.protection.conftest import Stack, build_stack
+from tests.integration.protection.test_protection_paper_scenarios import long_decision
+
+ALGO = "/fapi/v1/algoOrder"
+
+
+def _naked(stack: Stack) -> list[str]:
+    book = stack.adapter.open_conditional_orders()
+    return [p.symbol for p in stack.adapter.positions() if not assess(p, book).covered]
+
+
+def test_restart_when_lost_stop_answer_meets_a_dead_stop_of_the_same_id_then_resent(
+    paper, tmp_path,
+) -> None:
+    first = build_stack(paper, tmp_path / "a.db")
+    first.executor.open_position(long_decision(first))
+    [stop] = first.adapter.open_conditional_orders("ETHUSDT")
+    paper.control.silent_cancel(stop.algo_id)  # gone, by hand or by the exchange
+    second = build_stack(paper, tmp_path / "a.db")  # a new process: its id counter restarts
+    paper.control.inject_fault("POST", ALGO, kind="http", status=503, count=1)
+    report = second.monitor.run_cycle()
+    assert report.protected == 1
+    assert _naked(second) == []
+    [live] = second.adapter.open_conditional_orders("ETHUSDT")
+    assert live.algo_id != stop.algo_id
+
+
+def test_event_store_failing_when_positions_naked_then_each_still_gets_its_stop(
+    stack: Stack, caplog: pytest.LogCaptureFixture,
+) -> None:
+    for symbol in ("ETHUSDT", "BTCUSDT"):
+        stack.executor.open_position(long_decision(stack, symbol))
+    for stop in stack.adapter.open_conditional_orders():
+        stack.paper.control.silent_cancel(stop.algo_id)
+    assert sorted(_naked(stack)) == ["BTCUSDT", "ETHUSDT"]
+
+    def disk_full(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO events", {}, Exception("database or disk is full"))
+
+    stack.store.append = disk_full  # reads work, writes fail
+    stack.store.append_many = disk_full
+    report = stack.monitor.run_cycle()
+    assert report.protected == 2
+    assert _naked(stack) == []
+    assert "could not record NAKED_DETECTED" in caplog.text
+
+
+def test_adoption_record_failing_when_unknown_position_then_still_protected(
+    stack: Stack,
+) -> None:
+    stack.paper.control.set_price("ETHUSDT", D("3000"))
+    stack.adapter.market_order("ETHUSDT", long_decision(stack).direction.entry_side, D("0.1"),
+                               "manual-entry-1")  # traded by hand: the bot has no record
+
+    def broken(_record):
+        raise OperationalError("INSERT INTO trades", {}, Exception("database is locked"))
+
+    stack.book.record_open = broken
+    report = stack.monitor.run_cycle()
+    assert (report.adopted, report.protected) == (1, 1)
+    assert _naked(stack) == []
+    assert stack.store.events(kinds=[EventKind.POSITION_ADOPTED])  # the flag still raised
+
+
+def test_ratchet_when_position_grew_after_the_snapshot_then_whole_position_stays_covered(
+    paper, tmp_path,
+) -> None:
+    stack = build_stack(paper, tmp_path / "r.db", ProtectionConfig(ratchet_distance=D("0.01")))
+    first = long_decision(stack)
+    assert stack.executor.open_position(first).status is OpenStatus.OPENED
+    paper.control.set_price("ETHUSDT", D("3400"))  # in profit: the ratchet wants to tighten
+    second = long_decision(stack)
+    snapshot = stack.adapter.positions
+    grown = {"done": False}
+
+    def positions():
+        got = snapshot()
+        if not grown["done"]:  # the cycle has its snapshot; an entry slips in before the lock
+            grown["done"] = True
+            assert stack.executor.open_position(second).status is OpenStatus.OPENED
+        return got
+
+    stack.adapter.positions = positions
+    stack.monitor.run_cycle()
+    stack.adapter.positions = snapshot
+    [pos] = snapshot()
+    assert pos.quantity == first.quantity + second.quantity
+    assert _naked(stack) == []
+    moved = [o for o in stack.adapter.open_conditional_orders("ETHUSDT")
+             if o.reduce_only and o.quantity == pos.quantity]
+    assert moved and moved[0].trigger_price > D("3000")  # the ratchet did move, for the whole
