@@ -125,6 +125,11 @@ class Bot:
 
     def run_executor(self) -> None:
         c = self.c
+        if not c.reconciler.held:  # lost to another process: it trades this account now
+            dropped = c.queue.drain()
+            if dropped:
+                log.error("[LEASE] No lease: %d signal(s) dropped, no entries", len(dropped))
+            return
         for signal in c.queue.drain():
             try:
                 self._execute(signal)
@@ -142,7 +147,7 @@ class Bot:
 
     def run_strategy(self) -> None:
         c = self.c
-        if not c.killswitch.entries_allowed:
+        if not c.killswitch.entries_allowed or not c.reconciler.held:
             return
         scan_symbols(c.strategy, c.settings.symbols, c.candles.klines, c.queue.submit,
                      c.strategy.params.interval, 200)

@@ -192,3 +192,20 @@ def test_the_whole_bot_on_postgresql_trades_restarts_and_holds_its_lease(
         assert store.equity_curve()
     finally:
         again.shutdown()
+
+
+def test_lease_lost_when_signals_arrive_then_no_entry_at_all(bot, paper_exchange):
+    from datetime import timedelta
+
+    cfg = bot.c.protector.config
+    later = bot.c.clock() + timedelta(seconds=cfg.lease_ttl_s + 1)
+    assert bot.c.store.acquire_lease(cfg.account, "another-process", 60, later)
+    bot.run_monitor()  # the renewal finds the lease gone
+    assert not bot.c.reconciler.held and bot.status == "error"
+    client = make_dash(bot).server.test_client()
+    assert post_signal(client, "ATOMUSDT", "BUY").status_code == 202
+    bot.run_executor()
+    bot.run_strategy()
+    bot.run_executor()
+    assert paper_exchange.control.state()["positions"] == {}
+    assert len(bot.c.queue) == 0
