@@ -54,12 +54,21 @@ class RedactSecrets(logging.Filter):
             text = record.getMessage()
         except Exception:
             text = str(record.msg)
-        redacted = text
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "****")
+        redacted = self._redact(text)
         if redacted != text:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:  # an exception's text can carry one too
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "****")
+        return text
 
 
 def configure_logging(level: str, secrets: Iterable[str], buffer: RingBufferHandler) -> None:

@@ -34,3 +34,25 @@ def test_ring_buffer_when_over_capacity_then_keeps_newest():
     finally:
         logger.removeHandler(buffer)
     assert [ln.text for ln in buffer.lines()] == ["line 4", "line 3", "line 2"]
+
+
+def test_secret_in_an_exception_when_logged_with_traceback_then_redacted():
+    import io
+
+    out = io.StringIO()
+    console = logging.StreamHandler(out)
+    console.addFilter(RedactSecrets(["s3cr3t-value"]))
+    logger = logging.getLogger("qs.test.redact.exc")
+    logger.propagate = False
+    logger.addHandler(console)
+    try:
+        try:
+            raise ConnectionError("login refused for password s3cr3t-value")
+        except ConnectionError:
+            logger.exception("[STORE] Connection failed")
+        logger.warning("[STACK] here", stack_info=True)
+    finally:
+        logger.removeHandler(console)
+    text = out.getvalue()
+    assert "s3cr3t-value" not in text
+    assert "login refused for password ****" in text and "Traceback" in text
