@@ -6,7 +6,9 @@ action can never slip in through a route the page check forgot.
 
 Password hashes are scrypt with a random salt, compared in constant time. A
 successful check is remembered as a keyed digest (never the password) so the
-2-second polling does not pay the deliberately slow hash on every request.
+2-second polling does not pay the deliberately slow hash on every request, and a
+client that keeps sending wrong passwords waits (429) instead of making the server
+hash each of them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import hmac
 import logging
 import secrets
 import threading
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, g, has_request_context, request
@@ -28,6 +32,10 @@ LOCAL_ACTOR = "local"
 _REALM = "QuantShield"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _MAX_REMEMBERED = 64
+# wrong passwords per client address before it must wait: each costs a deliberately slow hash
+FAILED_LOGIN_LIMIT = 5
+FAILED_LOGIN_WINDOW_S = 60.0
+_MAX_TRACKED_CLIENTS = 1024
 
 
 @dataclass(frozen=True)
@@ -81,12 +89,37 @@ def _parse_hash(encoded: str) -> tuple[int, int, int, bytes, bytes]:
 class _Guard:
     """The before_request hook's state: the auth config and remembered good credentials."""
 
-    def __init__(self, auth: BasicAuthConfig | None, trusted_hosts: Iterable[str] | None):
+    def __init__(self, auth: BasicAuthConfig | None, trusted_hosts: Iterable[str] | None,
+                 clock: Callable[[], float] = time.monotonic):
         self.auth = auth
         self.trusted = tuple(h.lower() for h in trusted_hosts) if trusted_hosts else ()
         self._key = secrets.token_bytes(32)
         self._remembered: set[bytes] = set()
         self._lock = threading.Lock()
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def wait_s(self, client: str) -> float:
+        """Seconds this client must wait before its next password is even hashed."""
+        now = self._clock()
+        with self._lock:
+            recent = self._failures.get(client)
+            while recent and now - recent[0] >= FAILED_LOGIN_WINDOW_S:
+                recent.popleft()
+            if not recent or len(recent) < FAILED_LOGIN_LIMIT:
+                return 0.0
+            return FAILED_LOGIN_WINDOW_S - (now - recent[0])
+
+    def note_failure(self, client: str) -> None:
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= _MAX_TRACKED_CLIENTS:
+                self._failures.clear()
+            self._failures.setdefault(client, deque(maxlen=FAILED_LOGIN_LIMIT)).append(
+                self._clock())
+
+    def note_success(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
 
     def host_allowed(self, host_header: str) -> bool:
         if not self.trusted:
@@ -141,15 +174,26 @@ def install_security(
             g.qs_actor = LOCAL_ACTOR
             return None
         user, password = _basic_credentials()
-        if user is None or password is None or not guard.credentials_ok(user, password):
-            return Response(
-                "authentication required",
-                status=401,
-                mimetype="text/plain",
-                headers={"WWW-Authenticate": f'Basic realm="{_REALM}", charset="UTF-8"'},
-            )
-        g.qs_actor = user
-        return None
+        client = request.remote_addr or "?"
+        if user is not None and password is not None:
+            wait = guard.wait_s(client)
+            if wait > 0:
+                log.warning("[SECURITY] Too many failed logins from %s - refusing for %.0f s",
+                            client, wait)
+                return Response("too many failed logins; try again later", status=429,
+                                mimetype="text/plain",
+                                headers={"Retry-After": str(max(1, round(wait)))})
+            if guard.credentials_ok(user, password):
+                guard.note_success(client)
+                g.qs_actor = user
+                return None
+            guard.note_failure(client)
+        return Response(
+            "authentication required",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": f'Basic realm="{_REALM}", charset="UTF-8"'},
+        )
 
     # first in line: nothing of Dash's own request setup runs for a refused request
     server.before_request_funcs.setdefault(None, []).insert(0, _qs_guard)

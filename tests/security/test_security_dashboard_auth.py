@@ -21,6 +21,7 @@ from bot.control.service import BotControl
 from bot.control.views import KillState
 from bot.decisions.webhook import PATH as WEBHOOK_PATH
 from bot.decisions.webhook import TOKEN_HEADER
+from dashboard import security
 from tests.fixtures.security import Served, kill_confirm_body, poll_body, served_bot, settings_env
 
 USER = "ops"
@@ -28,6 +29,13 @@ PASSWORD = "AuthPass-Hy62-secret"
 TOKEN = "AuthHook-Pc40-secret"
 GOOD = (USER, PASSWORD)
 SIGNAL = {"symbol": "ATOMUSDT", "side": "BUY", "confidence": 0.9}
+
+
+@pytest.fixture(autouse=True)
+def no_login_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This module sends dozens of wrong passwords on purpose from one address; the
+    failed-login throttle has its own tests (tests/unit/dashboard/test_dashboard_http.py)."""
+    monkeypatch.setattr(security, "FAILED_LOGIN_LIMIT", 10_000)
 
 
 @pytest.fixture(scope="module")

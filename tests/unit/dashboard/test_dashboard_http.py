@@ -307,3 +307,37 @@ def test_auth_exempt_path_skips_basic_auth_but_not_the_host_check(fake):
     assert client.get("/", headers=HOST).status_code == 401
     with pytest.raises(ValueError):
         create_app(fake, mode_label="paper", auth=cfg, auth_exempt_paths=("api",))
+
+
+def test_auth_on_after_five_wrong_passwords_then_429_without_hashing(auth_client, monkeypatch):
+    import dashboard.security as security
+
+    hashed: list[str] = []
+    real = security.verify_password
+    monkeypatch.setattr(security, "verify_password",
+                        lambda pw, enc: hashed.append(pw) or real(pw, enc))
+    codes = [auth_client.get("/", headers=_basic("ops", f"guess-{i}")).status_code
+             for i in range(security.FAILED_LOGIN_LIMIT)]
+    assert codes == [401] * security.FAILED_LOGIN_LIMIT
+    assert auth_client.get("/", headers=HOST).status_code == 401  # no password: not a guess
+    refused = auth_client.get("/", headers=_basic("ops", "s3cret-pass"))
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert len(hashed) == security.FAILED_LOGIN_LIMIT  # the refused try was never hashed
+
+
+def test_failed_login_window_when_it_passes_then_the_client_may_try_again():
+    from dashboard.security import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW_S, _Guard
+
+    now = [1000.0]
+    guard = _Guard(BasicAuthConfig("ops", hash_password("pw")), None, clock=lambda: now[0])
+    for _ in range(FAILED_LOGIN_LIMIT):
+        guard.note_failure("10.0.0.7")
+    assert guard.wait_s("10.0.0.7") == pytest.approx(FAILED_LOGIN_WINDOW_S)
+    assert guard.wait_s("10.0.0.8") == 0  # per client
+    now[0] += FAILED_LOGIN_WINDOW_S / 2
+    assert guard.wait_s("10.0.0.7") == pytest.approx(FAILED_LOGIN_WINDOW_S / 2)
+    now[0] += FAILED_LOGIN_WINDOW_S / 2
+    assert guard.wait_s("10.0.0.7") == 0
+    guard.note_failure("10.0.0.7")
+    guard.note_success("10.0.0.7")
+    assert guard.wait_s("10.0.0.7") == 0
