@@ -15,10 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.domain import ConditionalOrder, Decision, Direction, Order, Purpose, SymbolFilters
+from bot.domain import (
+    ConditionalOrder,
+    Decision,
+    Direction,
+    Order,
+    OrderStatus,
+    OrderType,
+    Position,
+    Purpose,
+    SymbolFilters,
+)
 from bot.events import EventKind
 from bot.exchange import client_ids
-from bot.exchange.errors import ExchangeError
+from bot.exchange.errors import ExchangeError, UnknownStatusError
 from bot.locks import SymbolLocks
 from bot.protection.coverage import on_losing_side
 from bot.protection.moves import safe_cancel
@@ -49,6 +59,22 @@ class OpenResult:
     trailing: ConditionalOrder | None = None
     position_key: str = ""
     extras: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the entry was sent with: enough to protect it when its answer is lost."""
+
+    qty: Decimal
+    held: Decimal
+    stop: Decimal
+    stop_cid: str
+    entry_cid: str
+    key: str
+    opened_at: datetime
+    book: list[ConditionalOrder]
+    filters: SymbolFilters
+    existing_close: ConditionalOrder | None
 
 
 class Executor:
@@ -86,31 +112,83 @@ class Executor:
         entry_cid = client_ids.make(Purpose.ENTRY, d.symbol, key, 0)
         existing_close = _close_position_stop(book, d.direction)
         held = Decimal(0)
-        if existing_close is not None:
+        if _has_stop(book, d.direction):  # a position on this side is likely: size it
             try:
-                held = sum((p.quantity for p in self._ex.positions()
-                            if p.symbol == d.symbol and p.direction is d.direction), Decimal(0))
+                held = _held(self._ex.positions(), d)
             except ExchangeError as exc:
                 return OpenResult(d.symbol, OpenStatus.REFUSED, f"pre-entry read failed: {exc}")
         stop_cid = self._p.next_stop_id(d.symbol, key, book)
         try:
             entry = self._ex.market_order(d.symbol, d.direction.entry_side, qty, entry_cid)
+        except UnknownStatusError as exc:
+            return self._lost_entry(d, exc, _Plan(qty, held, stop, stop_cid, entry_cid, key,
+                                                  opened_at, book, filters, existing_close))
         except ExchangeError as exc:
             self._p.event(EventKind.EXCHANGE_ERROR, d.symbol, f"entry refused: {exc.message}",
                           code=exc.code, details={"quantity": qty})
             return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc), position_key=key)
         entry_done = time.perf_counter()
-        if existing_close is None:
-            outcome = self._p.protect_fill(d.symbol, d.direction, qty, stop, stop_cid, filters,
-                                           key, entry_done)
-        elif _still_protects(existing_close, d.direction, entry):
-            # the closePosition stop closes whatever the position has grown to
-            outcome = self._keep_existing(d.symbol, existing_close)
-        else:
-            outcome = self._p.protect_fill(d.symbol, d.direction, held + qty, stop, stop_cid,
-                                           filters, key, entry_done, reduce_only_qty=held + qty)
+        outcome = self._protect(d, entry, existing_close, qty, held + qty, stop, stop_cid,
+                                filters, key, entry_done)
         # --- the position is protected (or closed); now the records ---
         return self._record(d, entry, outcome, qty, stop, key, opened_at, book, filters)
+
+    def _protect(
+        self, d: Decision, entry: Order, existing_close: ConditionalOrder | None,
+        added: Decimal, total: Decimal, stop: Decimal, stop_cid: str, filters: SymbolFilters,
+        key: str, entry_done: float,
+    ) -> ProtectOutcome:
+        if existing_close is None:
+            return self._p.protect_fill(d.symbol, d.direction, added, stop, stop_cid, filters,
+                                        key, entry_done)
+        if _still_protects(existing_close, d.direction, entry):
+            # the closePosition stop closes whatever the position has grown to
+            return self._keep_existing(d.symbol, existing_close)
+        return self._p.protect_fill(d.symbol, d.direction, total, stop, stop_cid, filters, key,
+                                    entry_done, reduce_only_qty=total)
+
+    def _lost_entry(self, d: Decision, exc: UnknownStatusError, plan: _Plan) -> OpenResult:
+        """The entry's answer and the adapter's lookup were both lost: the position tells.
+
+        Left to the monitor, a filled entry would wait a cycle for a fallback stop; the
+        symbol lock is ours, so whatever this side gained since ``plan.held`` is our fill.
+        """
+        try:
+            side = [p for p in self._ex.positions()
+                    if p.symbol == d.symbol and p.direction is d.direction]
+        except ExchangeError as again:
+            self._p.event(EventKind.EXCHANGE_ERROR, d.symbol,
+                          f"entry status unknown ({exc.message}) and position re-read failed "
+                          f"({again.message}): the monitor adopts any fill",
+                          code=exc.code, details={"quantity": plan.qty, "status": "unknown",
+                                                  "client_order_id": plan.entry_cid})
+            return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc),
+                              position_key=plan.key)
+        total = _held(side, d)
+        if total <= plan.held:
+            self._p.event(EventKind.EXCHANGE_ERROR, d.symbol,
+                          f"entry refused: {exc.message} (position unchanged)", code=exc.code,
+                          details={"quantity": plan.qty, "client_order_id": plan.entry_cid})
+            return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc),
+                              position_key=plan.key)
+        added = total - plan.held
+        pos = side[0]
+        price = pos.entry_price if plan.held == 0 and pos.entry_price > 0 else pos.mark_price
+        entry = Order(order_id=0, client_order_id=plan.entry_cid, symbol=d.symbol,
+                      side=d.direction.entry_side, type=OrderType.MARKET,
+                      status=OrderStatus.FILLED, price=price, avg_price=price,
+                      orig_qty=plan.qty, executed_qty=added, reduce_only=False)
+        outcome = self._protect(d, entry, plan.existing_close, added, total, plan.stop,
+                                plan.stop_cid, plan.filters, plan.key, time.perf_counter())
+        log.warning("[RECONCILE] Entry answer lost for %s but the position grew by %s - "
+                    "treated as filled", d.symbol, added)
+        self._p.event(EventKind.EXCHANGE_ERROR, d.symbol,
+                      f"entry answer lost ({exc.message}); position grew by {added}: "
+                      "treated as filled", code=exc.code,
+                      details={"quantity": added, "status": "filled",
+                               "client_order_id": plan.entry_cid})
+        return self._record(d, entry, outcome, added, plan.stop, plan.key, plan.opened_at,
+                            plan.book, plan.filters)
 
     def _keep_existing(self, symbol: str, stop: ConditionalOrder) -> ProtectOutcome:
         return ProtectOutcome(symbol, ProtectStatus.ALREADY_COVERED, stop=stop,
@@ -234,6 +312,15 @@ def _close_position_stop(
             return order
     return None
 
+
+def _has_stop(book: list[ConditionalOrder], direction: Direction) -> bool:
+    return any(o.status.is_open and o.type.is_stop and o.side is direction.closing_side
+               for o in book)
+
+
+def _held(positions: list[Position], d: Decision) -> Decimal:
+    return sum((p.quantity for p in positions
+                if p.symbol == d.symbol and p.direction is d.direction), Decimal(0))
 
 
 def _still_protects(stop: ConditionalOrder, direction: Direction, entry: Order) -> bool:

@@ -2,13 +2,16 @@
 
 The order matters: a stop is cancelled only after a re-read shows its
 position closed, so a close that fails or fills partly never leaves a naked
-remainder. Positions still open after the re-reads keep their stops.
+remainder. Positions still open after the re-reads keep their stops. The last
+re-read, and the stops' read, happen under the symbol locks: an entry already
+past the kill switch may have opened a new position, with its stop, meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +22,7 @@ from bot.exchange.errors import ExchangeError, ReduceOnlyRejectedError
 from bot.locks import SymbolLocks
 from bot.protection.moves import safe_cancel
 from bot.protection.pnl import pct_of_equity, pnl_usdt
-from bot.protection.ports import TradeBook, trades_for
+from bot.protection.ports import TradeBook, TradeLike, trades_for
 from bot.protection.stops import Protector
 
 log = logging.getLogger(__name__)
@@ -46,9 +49,12 @@ def flatten(
         return FlattenReport((), (), 0, (f"positions read failed: {exc}",))
     closing: dict[str, Position] = {}
     fills: dict[str, Decimal] = {}
+    flattened: dict[str, set[str]] = {}  # position keys of the trades our closes end
     for pos in positions:
         with locks.hold(pos.symbol):
-            key = _key_for(book, pos, protector)
+            trades = trades_for(book, pos.symbol)
+            flattened[pos.symbol] = {t.position_key for t in trades}
+            key = _key_for(trades, pos, protector)
             cid = client_ids.make(Purpose.CLOSE, pos.symbol, key, 0)
             try:
                 order = ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity,
@@ -66,21 +72,37 @@ def flatten(
             closing[pos.symbol] = pos
     gone = _wait_gone(protector, set(closing), attempts, pause)
     cancelled = 0
-    try:
-        book_now = ex.open_conditional_orders()
-    except ExchangeError as exc:
-        errors.append(f"conditional read failed: {exc}")
-        book_now = []
-    for symbol in sorted(gone):
-        with locks.hold(symbol):
-            for order in [o for o in book_now if o.symbol == symbol]:
-                if safe_cancel(protector, None, book_now, order, "flatten"):
+    reopened: set[str] = set()
+    with ExitStack() as held:  # sorted order: no deadlock with one-lock holders
+        for symbol in sorted(gone):
+            held.enter_context(locks.hold(symbol))
+        try:  # under the locks: an entry already past the kill switch can't slip in now
+            live: set[str] | None = {p.symbol for p in ex.positions()}
+        except ExchangeError as exc:
+            errors.append(f"positions re-read failed: {exc}")
+            live = None  # unknown: every stop stays
+        for symbol in sorted(gone):
+            pos, fill = closing[symbol], fills.get(symbol)
+            if live is None or symbol in live:
+                if live is not None:
+                    reopened.add(symbol)
+                    log.warning("[FLATTEN] %s open again after its close - its stops and "
+                                "trade stay", symbol)
+                _close_trades(protector, book, pos, fill, flattened[symbol])
+                continue
+            try:
+                stops = ex.open_conditional_orders(symbol)
+            except ExchangeError as exc:
+                errors.append(f"{symbol}: conditional read failed: {exc}")
+                stops = []
+            for order in stops:
+                if safe_cancel(protector, None, stops, order, "flatten"):
                     cancelled += 1
-            _close_trades(protector, book, closing[symbol], fills.get(symbol))
-    still = tuple(sorted(set(closing) - gone))
-    for symbol in still:
+            _close_trades(protector, book, pos, fill)
+    still = tuple(sorted(set(closing) - gone | reopened))
+    for symbol in sorted(set(closing) - gone):
         log.error("[FLATTEN] %s still open after close - its stops stay", symbol)
-    return FlattenReport(tuple(sorted(gone)), still, cancelled, tuple(errors))
+    return FlattenReport(tuple(sorted(gone - reopened)), still, cancelled, tuple(errors))
 
 
 def _wait_gone(protector: Protector, symbols: set[str], attempts: int,
@@ -99,8 +121,9 @@ def _wait_gone(protector: Protector, symbols: set[str], attempts: int,
 
 
 def _close_trades(protector: Protector, book: TradeBook, pos: Position,
-                  fill_price: Decimal | None) -> None:
-    trades = trades_for(book, pos.symbol)
+                  fill_price: Decimal | None, keys: set[str] | None = None) -> None:
+    """``keys``: only these trades (a position opened after the close keeps its own)."""
+    trades = [t for t in trades_for(book, pos.symbol) if keys is None or t.position_key in keys]
     if not trades:
         return
     try:
@@ -117,8 +140,7 @@ def _close_trades(protector: Protector, book: TradeBook, pos: Position,
                                  "exit_price": exit_price})
 
 
-def _key_for(book: TradeBook, pos: Position, protector: Protector) -> str:
-    trades = trades_for(book, pos.symbol)
+def _key_for(trades: list[TradeLike], pos: Position, protector: Protector) -> str:
     if trades:
         return trades[-1].position_key
     return client_ids.position_key(pos.symbol, int(protector.now().timestamp() * 1000))
