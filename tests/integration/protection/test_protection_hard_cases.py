@@ -103,3 +103,19 @@ def test_ratchet_when_position_grew_after_the_snapshot_then_whole_position_stays
     moved = [o for o in stack.adapter.open_conditional_orders("ETHUSDT")
              if o.reduce_only and o.quantity == pos.quantity]
     assert moved and moved[0].trigger_price > D("3000")  # the ratchet did move, for the whole
+
+
+def test_second_entry_when_first_has_a_trailing_stop_then_that_trailing_stop_stays(
+    paper, tmp_path,
+) -> None:
+    stack = build_stack(paper, tmp_path / "t.db", ProtectionConfig(trailing_enabled=True))
+    first = stack.executor.open_position(long_decision(stack, trailing=True,
+                                                       callback_rate=D("1.0")))
+    assert first.status is OpenStatus.OPENED and first.trailing is not None
+    second = stack.executor.open_position(long_decision(stack, trailing=True,
+                                                        callback_rate=D("1.0")))
+    assert second.status is OpenStatus.OPENED and second.trailing is not None
+    trailing = {o.algo_id for o in stack.adapter.open_conditional_orders("ETHUSDT")
+                if o.type.value == "TRAILING_STOP_MARKET"}
+    assert trailing == {first.trailing.algo_id, second.trailing.algo_id}
+    assert _naked(stack) == []
