@@ -25,6 +25,7 @@ from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
 from bot.runtime.logs import RingBufferHandler, configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.settings.model import url_passwords
 from dashboard.app import create_app
 from dashboard.security import BasicAuthConfig, hash_password
 
@@ -39,7 +40,7 @@ def secrets_of(settings: Settings) -> list[str]:
                    settings.dashboard_password):
         if secret is not None:
             values.append(secret.get_secret_value())
-    return values
+    return values + url_passwords(settings.db_url)
 
 
 def make_dash(bot: Bot):

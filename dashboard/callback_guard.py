@@ -7,6 +7,7 @@ change nothing, and real server faults should stay distinguishable from it.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from dash import Dash
@@ -23,6 +24,8 @@ VALUE_TYPES: dict[tuple[str, str], tuple[type, ...]] = {
     (ids.CHART_SYMBOL, "value"): (str, type(None)),
     (ids.ACTIVITY_CURSOR, "data"): (dict, type(None)),
 }
+# What Dash allows at a wildcard's place in a pattern-matching id.
+ID_VALUE_TYPES = (str, int, float, bool)
 
 
 def callback_body_problem(body: object, callback_map: dict) -> str | None:
@@ -33,8 +36,9 @@ def callback_body_problem(body: object, callback_map: dict) -> str | None:
     if not isinstance(output, str) or output not in callback_map:
         return "unknown callback output"
     spec = callback_map[output]
+    lists: dict[str, list[object]] = {}
     if "output" in spec:
-        problem = _outputs_problem(body.get("outputs"), spec["output"])
+        problem = _outputs_problem(body.get("outputs"), spec["output"], lists)
         if problem:
             return problem
     elif not isinstance(body.get("outputs"), dict | list):
@@ -52,6 +56,10 @@ def callback_body_problem(body: object, callback_map: dict) -> str | None:
             return "each input needs an id and a property"
         if any(e["property"] != expected.get("property", e["property"]) for e in entries):
             return "inputs do not match the callback"
+        if _ids_problem(item, expected["id"], lists):
+            return "inputs do not match the callback"
+        if any(e["property"] == "id" and e.get("value") != e["id"] for e in entries):
+            return "an id property must hold the component's own id"
         for e in entries:
             allowed = VALUE_TYPES.get((e["id"], e["property"])) if isinstance(e["id"], str) \
                 else None
@@ -60,10 +68,52 @@ def callback_body_problem(body: object, callback_map: dict) -> str | None:
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "changedPropIds must be a list of strings"
+    sent = [(e["id"], e["property"]) for item in inputs
+            for e in (item if isinstance(item, list) else [item])]
+    if any(_prop_id(c) not in sent for c in changed):
+        return "changedPropIds must name inputs of the callback"
     return None
 
 
-def _outputs_problem(outputs: object, expected: object) -> str | None:
+def _ids_problem(item: object, spec_id: str, lists: dict[str, list[object]]) -> bool:
+    """True unless the ids in ``item`` are ones the page could send for ``spec_id``.
+
+    A plain id must be that id. A pattern (JSON) needs a list exactly when it has ALL or
+    ALLSMALLER, its keys, its fixed values and a plain value at each wildcard; lists for the
+    same pattern (outputs, inputs, state) must name the same components, in the same order.
+    """
+    if not spec_id.startswith("{"):
+        return not isinstance(item, dict) or item.get("id") != spec_id
+    pattern = json.loads(spec_id)
+    many = any(v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values())
+    if isinstance(item, list) != many:
+        return True
+    sent = [e.get("id") for e in (item if isinstance(item, list) else [item])]
+    if not all(_fits(component_id, pattern) for component_id in sent):
+        return True
+    return many and lists.setdefault(spec_id, sent) != sent
+
+
+def _fits(component_id: object, pattern: dict) -> bool:
+    return isinstance(component_id, dict) and component_id.keys() == pattern.keys() and all(
+        isinstance(component_id[key], ID_VALUE_TYPES) if isinstance(want, list)
+        else component_id[key] == want for key, want in pattern.items())
+
+
+def _prop_id(changed: str) -> tuple[object, str] | None:
+    """``"<id>.<property>"`` as (id, property); a pattern id is JSON (its key order free)."""
+    component_id, _, prop = changed.rpartition(".")
+    if not component_id.startswith("{"):
+        return component_id, prop
+    try:
+        return json.loads(component_id), prop
+    except (ValueError, RecursionError):
+        return None
+
+
+def _outputs_problem(
+    outputs: object, expected: object, lists: dict[str, list[object]],
+) -> str | None:
     """The request's outputs must name exactly the callback's outputs, in order."""
     many = isinstance(expected, list | tuple)
     wanted = list(expected) if many else [expected]
@@ -83,6 +133,9 @@ def _outputs_problem(outputs: object, expected: object) -> str | None:
                 return "outputs do not match the callback"
             if isinstance(out.component_id, str) and one.get("id") != out.component_id:
                 return "outputs do not match the callback"
+        if isinstance(out.component_id, dict) and _ids_problem(item, out.component_id_str(),
+                                                               lists):
+            return "outputs do not match the callback"
     return None
 
 

@@ -192,8 +192,8 @@ def register(app: Dash, ctx: DashContext) -> None:
     def save_params(clicks: int | None, values: list, param_ids: list[dict]) -> tuple:
         name = dash_ctx.triggered_id["rule"] if isinstance(dash_ctx.triggered_id, dict) else None
         rule = find_rule(ctx.source.get().rules, name)
-        if not clicks or rule is None:
-            return no_update, no_update, no_update
+        if not clicks or rule is None:  # the ALL output takes one no_update per parameter
+            return no_update, [no_update] * len(param_ids), no_update
         raw = {pid["param"]: v for pid, v in zip(param_ids, values, strict=True)}
         clean, errors = validate_params(rule, raw)
         invalid = [pid["param"] in errors for pid in param_ids]

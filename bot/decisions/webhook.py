@@ -89,7 +89,7 @@ def register_webhook(
         if expected is None:
             return jsonify(error="webhook disabled: no QT_WEBHOOK_TOKEN configured"), 503
         header = request.headers.get(TOKEN_HEADER)
-        if header is not None and not hmac.compare_digest(header.encode(), expected):
+        if header is not None and not _token_matches(header, expected):
             return _refused()
         # without the header the token is in the body, so nothing is reported before it
         # is checked: unauthenticated junk leaves no event behind
@@ -106,8 +106,7 @@ def register_webhook(
             payload = None
         body_token = payload.pop(TOKEN_FIELD, None) if isinstance(payload, dict) else None
         if header is None:
-            if not isinstance(body_token, str) or not hmac.compare_digest(
-                    body_token.encode(), expected):
+            if not isinstance(body_token, str) or not _token_matches(body_token, expected):
                 return _refused()
             sink = events
         if payload is None:
@@ -127,6 +126,14 @@ def register_webhook(
 
     server.add_url_rule(PATH, endpoint="qt_receive_signal", view_func=receive_signal,
                         methods=["POST"])
+
+
+def _token_matches(given: str, expected: bytes) -> bool:
+    """A token that is not even encodable (JSON allows a lone surrogate) is a wrong token."""
+    try:
+        return hmac.compare_digest(given.encode(), expected)
+    except UnicodeEncodeError:
+        return False
 
 
 def _refused() -> tuple[Response, int]:

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, unquote_plus
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -30,6 +31,9 @@ CALLBACK_RATE_MIN = Decimal("0.1")
 CALLBACK_RATE_MAX = Decimal("5.0")
 DEFAULT_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "ATOMUSDT", "ICXUSDT")
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}USDT$")
+# SQLAlchemy's own grammar for ``name://user:password@`` and for ``?key=value&...``
+_URL_USERINFO = re.compile(r"[\w+]+://[^:/]*:(?P<password>[^@]*)@")
+_URL_QUERY_FIELD = re.compile(r"[?&](?P<key>[^=&?]*)=(?P<value>[^&]*)")
 INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 # Filled by the loader or derived here; never read from the environment.
 INTERNAL_FIELDS = frozenset({"warnings", "unknown_env", "trailing_callback_rate_raw"})
@@ -260,8 +264,36 @@ def _callback_rate_problem(text: str) -> str | None:
 
 
 def mask_url(url: str) -> str:
-    """A database URL with its password replaced by the mask."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", rf"\1{MASK}@", url)
+    """A database URL with every password it carries replaced by the mask."""
+    merged: list[list[int]] = []
+    for start, end in sorted(_password_spans(url)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        url = url[:start] + MASK + url[end:]
+    return url
+
+
+def url_passwords(url: str) -> list[str]:
+    """The passwords a database URL carries, as written and decoded: for log redaction."""
+    found: dict[str, None] = {}
+    for start, end in _password_spans(url):
+        raw = url[start:end]
+        found.update(dict.fromkeys((raw, unquote(raw), unquote_plus(raw))))
+    return [p for p in found if p]
+
+
+def _password_spans(url: str) -> list[tuple[int, int]]:
+    """Where SQLAlchemy finds a password: after ``user:``, and in a ``password`` query field
+    (it hands the query to the driver as connection arguments, and libpq takes that one)."""
+    userinfo = _URL_USERINFO.search(url)
+    spans = [userinfo.span("password")] if userinfo else []
+    for field in _URL_QUERY_FIELD.finditer(url):
+        if unquote_plus(field["key"]).strip().lower() == "password":
+            spans.append(field.span("value"))
+    return spans
 
 
 def _is_loopback(host: str) -> bool:

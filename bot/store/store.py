@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
+from bot.settings import mask_url
 from bot.store.control import ControlMixin
 from bot.store.engine import make_engine
 from bot.store.event_log import EventLogMixin
@@ -35,7 +35,7 @@ class Store(EventLogMixin, ControlMixin, TradingMixin, HistoryMixin):
         self._engine = make_engine(url)
         self.url = url
         metadata.create_all(self._engine)
-        log.info("[STORE] Database ready: %s", make_url(url).render_as_string(hide_password=True))
+        log.info("[STORE] Database ready: %s", mask_url(url))
 
     @property
     def engine(self) -> Engine:
@@ -52,4 +52,4 @@ class Store(EventLogMixin, ControlMixin, TradingMixin, HistoryMixin):
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({make_url(self.url).render_as_string(hide_password=True)!r})"
+        return f"Store({mask_url(self.url)!r})"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboard import ids
 from dashboard.app import create_app
 from tests.fixtures.dashboard import FakeControl
 from tests.fixtures.security import chart_body, kill_confirm_body, poll_body
@@ -26,6 +27,26 @@ JSON = st.recursive(
                             st.dictionaries(st.text(max_size=6), inner, max_size=3)),
     max_leaves=6,
 )
+RULE = "max_positions_per_symbol"
+SAVE_ID = {"rule": RULE, "type": ids.RULE_SAVE}
+PARAM_ID = {"param": "limit", "rule": RULE, "type": ids.RULE_PARAM}
+
+
+def rule_save_body(deps: list[dict], value: object = "3") -> dict:
+    """A rule's Save click: pattern ids, MATCH on the rule and ALL over its parameters."""
+    dep = next(d for d in deps if d["inputs"][0]["id"].startswith("{")
+               and ids.RULE_SAVE in d["inputs"][0]["id"])
+    return {
+        "output": dep["output"],
+        "outputs": [{"id": {"rule": RULE, "type": ids.RULE_MESSAGE}, "property": "children"},
+                    [{"id": PARAM_ID, "property": "invalid"}],
+                    {"id": ids.CONTROL_VERSION, "property": "data"}],
+        "inputs": [{"id": SAVE_ID, "property": "n_clicks", "value": 1}],
+        "state": [[{"id": PARAM_ID, "property": "value", "value": value}],
+                  [{"id": PARAM_ID, "property": "id", "value": PARAM_ID}]],
+        "changedPropIds": [json.dumps(SAVE_ID, separators=(",", ":"), sort_keys=True)
+                           + ".n_clicks"],
+    }
 
 
 
@@ -37,7 +58,8 @@ class Dash:
         self.client = self.app.server.test_client()
         self.deps = self.client.get("/_dash-dependencies", headers=HOST).get_json()
         self.bodies = [kill_confirm_body(self.deps, "HALT", "fuzz"),
-                       chart_body(self.deps, "ATOMUSDT"), poll_body(self.deps)]
+                       chart_body(self.deps, "ATOMUSDT"), poll_body(self.deps),
+                       rule_save_body(self.deps)]
 
     def post(self, body: object):
         return self.client.post("/_dash-update-component", data=json.dumps(body),
@@ -54,10 +76,11 @@ def test_real_bodies_when_posted_then_200(dash: Dash):
     for body in dash.bodies:
         assert dash.post(body).status_code in (200, 204)
     assert dash.control.calls_to("kill_switch")
+    assert dash.control.calls_to("set_rule")[-1].args[:3] == (RULE, None, {"limit": "3"})
 
 
 @FUZZ
-@given(which=st.integers(0, 2),
+@given(which=st.integers(0, 3),
        part=st.sampled_from(["output", "outputs", "inputs", "state", "changedPropIds"]),
        value=JSON)
 def test_one_part_replaced_when_posted_then_never_500(dash: Dash, which, part, value):
@@ -71,7 +94,7 @@ def test_one_part_replaced_when_posted_then_never_500(dash: Dash, which, part, v
 
 
 @FUZZ
-@given(which=st.integers(0, 2), index=st.integers(0, 10),
+@given(which=st.integers(0, 3), index=st.integers(0, 10),
        field=st.sampled_from(["id", "property", "value"]), value=JSON)
 def test_one_input_field_replaced_when_posted_then_never_500(dash: Dash, which, index, field,
                                                              value):
@@ -115,3 +138,53 @@ def test_activity_cursor_not_an_object_when_polled_then_4xx_or_full_refresh(dash
     [cursor] = [s for s in body["state"] if s["id"] == "activity-cursor"]
     cursor["value"] = value
     assert dash.post(body).status_code < 500
+
+
+def _forged_rule_save(dash: Dash, change: str) -> dict:
+    body = rule_save_body(dash.deps)
+    values, param_ids = body["state"]
+    if change.startswith("id value "):
+        param_ids[0]["value"] = json.loads(change.removeprefix("id value "))
+    elif change == "no ids":
+        param_ids.clear()
+    elif change == "ids not a list":
+        body["state"][1] = param_ids[0]
+    elif change == "an extra id":
+        param_ids.append({"id": {**PARAM_ID, "param": "x"}, "property": "id",
+                          "value": {**PARAM_ID, "param": "x"}})
+    elif change == "ids without param":
+        for entry in values + param_ids + body["outputs"][1]:
+            entry["id"] = {"rule": RULE, "type": ids.RULE_PARAM}
+        param_ids[0]["value"] = param_ids[0]["id"]
+    elif change == "changed id not JSON":
+        body["changedPropIds"] = ['{"rule":.n_clicks']
+    elif change == "changed id not an input":
+        body["changedPropIds"] = [f'{{"rule":[1],"type":"{ids.RULE_SAVE}"}}.n_clicks']
+    return body
+
+
+@pytest.mark.parametrize("change", [
+    'id value "limit"', "id value null", "id value 7", 'id value {"rule": "x"}', "no ids",
+    "ids not a list", "an extra id", "ids without param", "changed id not JSON",
+    "changed id not an input",
+])
+def test_rule_save_with_forged_parameter_ids_when_posted_then_400(dash: Dash, change: str):
+    """Dash hands these to the callback as they come; the page can only send its own ids."""
+    calls = len(dash.control.calls)
+    response = dash.post(_forged_rule_save(dash, change))
+    assert response.status_code == 400, (response.status_code, response.get_data()[:200])
+    assert len(dash.control.calls) == calls
+
+
+@pytest.mark.parametrize(("part", "value"), [("n_clicks", None), ("changedPropIds", [])])
+def test_rule_save_without_click_or_trigger_when_posted_then_nothing_and_no_500(
+        dash: Dash, part: str, value: object):
+    body = rule_save_body(dash.deps)
+    if part == "n_clicks":
+        body["inputs"][0]["value"] = value
+    else:
+        body[part] = value
+    calls = len(dash.control.calls)
+    response = dash.post(body)
+    assert response.status_code in (200, 204), (response.status_code, response.get_data()[:200])
+    assert len(dash.control.calls) == calls

@@ -25,11 +25,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy.engine import make_url
 
+from app import secrets_of
 from bot.control.api import KillAction
 from bot.control.service import BotControl
 from bot.decisions.webhook import PATH as WEBHOOK_PATH
 from bot.decisions.webhook import TOKEN_HEADER
+from bot.runtime.logs import RedactSecrets
+from bot.settings import load_settings
 from tests.fixtures.fuzz import RecordingHandler
 from tests.fixtures.security import (
     chart_body,
@@ -185,15 +189,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_app_process_when_run_and_stopped_then_console_and_database_hold_no_secret(tmp_path):
-    """``python app.py`` as an operator runs it: its console (DEBUG), its answers and its
-    database after SIGTERM, grepped for the secrets."""
+def _run_app(tmp_path: Path, **extra: str) -> tuple[str, list[str]]:
+    """``python app.py`` as an operator runs it (DEBUG), a page and a webhook call, then
+    SIGTERM: its console and its answers."""
     root = Path(__file__).resolve().parents[2]
     dash_port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("QT_")}
     env.update(settings_env(tmp_path, QT_DASHBOARD_USER=USER, QT_LOG_LEVEL="DEBUG",
                             QT_DASH_PORT=str(dash_port), QT_PAPER_PORT=str(_free_port()),
-                            **SECRETS))
+                            **SECRETS, **extra))
     process = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{dash_port}"
@@ -227,6 +231,36 @@ def test_app_process_when_run_and_stopped_then_console_and_database_hold_no_secr
             process.kill()
             output, _ = process.communicate()
     assert "[CONFIG] Effective settings" in output and "[WEBHOOK]" in output
+    return output, answers
+
+
+def test_app_process_when_run_and_stopped_then_console_and_database_hold_no_secret(tmp_path):
+    """The console, the answers and the database after SIGTERM, grepped for the secrets."""
+    output, answers = _run_app(tmp_path)
     leaks = find_leaks([output, *answers, *dump_database(tmp_path / "bot.db"),
                         *raw_files(tmp_path)], SECRETS)
     assert not leaks, "\n".join(leaks)
+
+
+def test_app_process_when_db_password_is_in_the_url_query_then_console_holds_none(
+        tmp_path, postgres_url):
+    """libpq also takes the password as ``?password=``: shown nowhere, like one after
+    ``user:`` (the test server trusts loopback, so the value itself is ignored)."""
+    password = "DbPass-Uu71-do-not-show"
+    db_url = make_url(postgres_url).update_query_dict({"password": password})
+    output, answers = _run_app(tmp_path,
+                               QT_DB_URL=db_url.render_as_string(hide_password=False))
+    assert "[STORE] Database ready" in output and "password=****" in output
+    leaks = find_leaks([output, *answers], {**SECRETS, "QT_DB_URL": password})
+    assert not leaks, "\n".join(leaks)
+
+
+def test_secrets_of_when_the_db_url_has_passwords_then_the_log_filter_hides_them(tmp_path):
+    """A driver error can echo the connection's password; the filter must know it."""
+    env = settings_env(tmp_path, QT_DB_URL="postgresql://bot:UserInfo-Pw1@db/qs"
+                                           "?sslmode=require&password=Query-Pw2")
+    redact = RedactSecrets(secrets_of(load_settings(env)))
+    record = logging.LogRecord("psycopg", logging.ERROR, __file__, 1,
+                               "connect failed: %s", ("password=Query-Pw2 UserInfo-Pw1",), None)
+    assert redact.filter(record)
+    assert "Pw1" not in record.getMessage() and "Pw2" not in record.getMessage()

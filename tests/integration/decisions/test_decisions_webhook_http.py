@@ -112,6 +112,25 @@ def test_a_wrong_body_token_is_401_and_leaves_no_event(request, store, session, 
     assert len(queue) == 0 and store.events() == []
 
 
+def test_a_body_token_that_cannot_be_encoded_is_401_not_500(request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    body = '{"token": "\\ud800", "symbol": "ATOMUSDT", "side": "SELL", "confidence": 0.9}'
+    response = session.post(served.url, data=body, timeout=5,
+                            headers={"Content-Type": "application/json"})
+    assert response.status_code == 401 and '"token" field' in response.json()["error"]
+    assert len(queue) == 0 and store.events() == []
+
+
+@pytest.mark.parametrize("token", [b"\xff\xfe", "caf\u00e9".encode()])
+def test_a_non_ascii_header_token_is_401_not_500(request, store, session, token):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    response = _post(session, served.url, ALERT, token=token)
+    assert response.status_code == 401
+    assert len(queue) == 0 and store.events() == []
+
+
 def test_a_body_token_never_reaches_an_event_when_the_signal_is_rejected(request, store,
                                                                         session):
     served = _serve(request, SignalQueue(), store)

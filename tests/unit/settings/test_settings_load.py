@@ -7,7 +7,15 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from bot.domain import Mode
-from bot.settings import DEFAULT_SYMBOLS, MASK, Settings, SettingsError, load_settings
+from bot.settings import (
+    DEFAULT_SYMBOLS,
+    MASK,
+    Settings,
+    SettingsError,
+    load_settings,
+    mask_url,
+)
+from bot.settings.model import url_passwords
 
 SECRET = "s3cr3t-Value-XYZ"
 
@@ -219,6 +227,35 @@ def test_secrets_never_in_repr_str_or_dump() -> None:
     assert dump["db_url"] == f"postgresql://bot:{MASK}@localhost/quantshield"
     assert dump["dashboard_user"] == "ops" and dump["mode"] == "testnet"
     assert s.api_secret is not None and s.api_secret.get_secret_value() == SECRET
+
+
+def test_db_password_in_the_url_query_is_masked_in_repr_str_and_dump() -> None:
+    url = f"postgresql+psycopg://bot@db.internal:5432/qs?password={SECRET}&sslmode=require"
+    s = load_settings({"QT_DB_URL": url})
+    assert s.db_url == url  # kept whole for the store
+    for text in (repr(s), str(s), str(s.dump())):
+        assert SECRET not in text
+    assert s.dump()["db_url"] == (
+        f"postgresql+psycopg://bot@db.internal:5432/qs?password={MASK}&sslmode=require")
+
+
+@pytest.mark.parametrize(("url", "masked", "passwords"), [
+    ("postgresql://bot:pw1@h/db?password=pw2&sslmode=require",
+     f"postgresql://bot:{MASK}@h/db?password={MASK}&sslmode=require", ["pw1", "pw2"]),
+    ("postgresql://bot:p%40ss+1@h/db", f"postgresql://bot:{MASK}@h/db",
+     ["p%40ss+1", "p@ss+1", "p@ss 1"]),
+    ("postgresql://h/db?sslmode=require&PASSWORD=pw3&pass%77ord=pw4",
+     f"postgresql://h/db?sslmode=require&PASSWORD={MASK}&pass%77ord={MASK}", ["pw3", "pw4"]),
+    ("postgresql://bot:p?q@h/db?password=a?b", f"postgresql://bot:{MASK}@h/db?password={MASK}",
+     ["p?q", "a?b"]),
+    ("postgresql://bot:a?password=b@h/db", "postgresql://bot:****",  # overlapping: one mask
+     ["a?password=b", "b@h/db"]),
+    ("sqlite:///data/quantshield.db", "sqlite:///data/quantshield.db", []),
+])
+def test_mask_url_and_url_passwords_find_every_password_sqlalchemy_would_use(
+        url: str, masked: str, passwords: list[str]) -> None:
+    assert mask_url(url) == masked
+    assert url_passwords(url) == passwords
 
 
 def test_secret_not_echoed_in_validation_errors() -> None:

@@ -1,0 +1,1 @@
+from tests.fixtures.postgres import postgres_server, postgres_url  # noqa: F401
