@@ -68,6 +68,8 @@ class ExchangeContextProvider:
             filters=self._ex.filters(symbol),
             leverage=self._leverage(symbol) if callable(self._leverage) else self._leverage,
             open_positions=len(open_symbols), symbol_has_position=symbol in open_symbols,
+            position_direction=next((p.direction for p in positions if p.symbol == symbol),
+                                    None),
             entries_on_symbol=entries if symbol in open_symbols else 0,
             global_regime=current.regime if current is not None else None,
             local_trend=self._local_trend(signal, current.regime if current else None),

@@ -20,7 +20,7 @@ from bot.decisions.rules.base import RuleContext
 from bot.decisions.rules.rulebook import RuleBook, RuleState
 from bot.decisions.signals import price_side_problems
 from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop
-from bot.domain import Account, Decision, Regime, Signal, SymbolFilters
+from bot.domain import Account, Decision, Direction, Regime, Signal, SymbolFilters
 from bot.events import Event, EventKind
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class MarketContext:
     leverage: int
     open_positions: int = 0
     symbol_has_position: bool = False
+    position_direction: Direction | None = None
     entries_on_symbol: int = 0
     global_regime: Regime | None = None
     local_trend: Regime | None = None
@@ -109,10 +110,18 @@ class DecisionPipeline:
         if problems:
             return self._deny(signal, stored_id, signal_id, "signal", "; ".join(problems), now)
         stop = snap_stop(signal.direction, raw_stop, market.filters)
+        target = (market.filters.round_price(signal.target_price)
+                  if signal.target_price is not None else None)
+        problems = _not_positive_on_grid(
+            (("stop" if signal.stop_price else "policy stop", raw_stop, stop),
+             ("target", signal.target_price, target)), market.filters.tick_size)
+        if problems:
+            return self._deny(signal, stored_id, signal_id, "signal", "; ".join(problems), now)
         ctx = replace(
             gate,
             global_regime=market.global_regime, local_trend=market.local_trend,
             open_positions=market.open_positions, symbol_has_position=market.symbol_has_position,
+            position_direction=market.position_direction,
             entries_on_symbol=market.entries_on_symbol,
             last_stop_failure_at=market.last_stop_failure_at, entry_price=entry,
             exchange_min_notional=market.filters.min_notional,
@@ -133,7 +142,7 @@ class DecisionPipeline:
         if not verdict.allowed:
             return self._deny(signal, stored_id, signal_id, verdict.rule, verdict.reason, now,
                               sizing)
-        decision = self._decision(signal, signal_id, stop, sizing, market, states)
+        decision = self._decision(signal, signal_id, stop, target, sizing, market, states)
         reason = (f"{verdict.reason}; qty {sizing.quantity} risking "
                   f"{sizing.risk_usdt:.2f} USDT" + (" (margin-capped)" if sizing.capped else ""))
         self._store.save_decision(stored_id, True, "filter", reason, sizing.quantity)
@@ -161,10 +170,9 @@ class DecisionPipeline:
             log.error("[DECIDE] Kill switch unreadable (%s) - treating as HALTED", exc)
             return KillState.HALTED
 
-    def _decision(self, signal: Signal, signal_id: str, stop: Decimal, sizing: Sizing,
-                  market: MarketContext, states: dict[str, RuleState]) -> Decision:
-        target = (market.filters.round_price(signal.target_price)
-                  if signal.target_price is not None else None)
+    def _decision(self, signal: Signal, signal_id: str, stop: Decimal, target: Decimal | None,
+                  sizing: Sizing, market: MarketContext, states: dict[str, RuleState]
+                  ) -> Decision:
         trailing = states.get("trailing_stop")
         trailing_on = bool(trailing and trailing.enabled)
         rate = (Decimal(str(trailing.params["callback_rate"]))
@@ -201,6 +209,16 @@ def last_stop_failure_at(events: EventReader, symbol: str,
         if event.kind is EventKind.EMERGENCY_CLOSE or event.details.get("final"):
             return event.at
     return None
+
+
+def _not_positive_on_grid(
+    prices: tuple[tuple[str, Decimal | None, Decimal | None], ...], tick: Decimal,
+) -> list[str]:
+    """A price can be valid as sent yet snap to 0 on the tick grid (or start below 0: an ATR
+    stop wider than the price). No order can carry it, so it is a denial here rather than an
+    allowed decision the executor refuses."""
+    return [f"{name}: {raw} at tick size {tick} is {snapped}, not above 0"
+            for name, raw, snapped in prices if snapped is not None and snapped <= 0]
 
 
 def _risk(states: dict[str, RuleState]) -> Decimal:

@@ -87,6 +87,7 @@ class RuleContext:
     local_trend: Regime | None = None
     open_positions: int = 0
     symbol_has_position: bool = False
+    position_direction: Direction | None = None
     entries_on_symbol: int = 0
     last_stop_failure_at: datetime | None = None
     quantity: Decimal | None = None

@@ -27,6 +27,7 @@ from bot.decisions.rules.kill_switch import KillSwitchRule
 from bot.decisions.rules.max_open_positions import MaxOpenPositions
 from bot.decisions.rules.max_positions_per_symbol import MaxPositionsPerSymbol
 from bot.decisions.rules.min_notional import MinNotional
+from bot.decisions.rules.opposite_position import OppositePositionBlock
 from bot.decisions.rules.stop_failure_cooldown import StopFailureCooldown
 from bot.decisions.rules.uptrend_short_block import UptrendShortBlock
 from bot.events import Event, EventKind
@@ -77,6 +78,7 @@ def default_rules(defaults: RuleDefaults | None = None) -> list[Rule]:
     return [
         KillSwitchRule(),
         StopFailureCooldown(minutes=d.stop_failure_cooldown_min),
+        OppositePositionBlock(),
         UptrendShortBlock(exception_confidence=d.short_exception_confidence),
         MaxPositionsPerSymbol(limit=d.max_positions_per_symbol),
         MaxOpenPositions(limit=d.max_open_positions),

@@ -209,3 +209,22 @@ def test_lease_lost_when_signals_arrive_then_no_entry_at_all(bot, paper_exchange
     bot.run_executor()
     assert paper_exchange.control.state()["positions"] == {}
     assert len(bot.c.queue) == 0
+
+
+def test_opposite_signal_when_a_position_is_open_then_denied_and_position_untouched(
+    bot, paper_exchange,
+):
+    client = make_dash(bot).server.test_client()
+    assert post_signal(client, "ATOMUSDT", "BUY").status_code == 202
+    bot.run_executor()
+    held = paper_exchange.control.state()["positions"]
+    assert set(held) == {"ATOMUSDT"}
+    assert post_signal(client, "ATOMUSDT", "SELL").status_code == 202  # a TradingView "exit"
+    bot.run_executor()
+    bot.run_monitor()
+    assert paper_exchange.control.state()["positions"] == held
+    [denied] = bot.c.store.events(kinds=[EventKind.DECISION_DENIED], symbol="ATOMUSDT")
+    assert denied.details["rule"] == "opposite_position"
+    [view] = BotControl(bot).snapshot().positions
+    assert view.coverage is Coverage.COVERED
+    assert [t.direction.value for t in bot.c.store.open_trades()] == ["LONG"]

@@ -9,6 +9,7 @@ import pytest
 from bot.decisions.killswitch import KillSwitch
 from bot.decisions.pipeline import DecisionPipeline, MarketContext, last_stop_failure_at
 from bot.decisions.rules import RuleBook, RuleDefaults, default_rules
+from bot.decisions.signals import validate_signal
 from bot.decisions.sizing import StopPolicy
 from bot.domain import Account, Direction, Regime, Signal
 from bot.events import Event, EventKind
@@ -106,6 +107,17 @@ def test_position_limit_per_symbol(pipeline, clock, entries, allowed):
         assert outcome.rule == "max_positions_per_symbol"
 
 
+@pytest.mark.parametrize(("held", "allowed"), [(Direction.LONG, True), (Direction.SHORT, False)])
+def test_an_entry_against_the_open_position_is_denied(pipeline, store, clock, held, allowed):
+    market = _market(symbol_has_position=True, entries_on_symbol=1, open_positions=1,
+                     position_direction=held)
+    outcome = pipeline.decide(_signal(clock, direction=Direction.LONG), lambda s: market)
+    assert outcome.allowed is allowed
+    if not allowed:
+        assert outcome.rule == "opposite_position" and _denied_rules(store) == [
+            "opposite_position"]
+
+
 def test_sizing_refusal_is_recorded_as_sizing_refused_and_a_denial(pipeline, store, clock):
     tiny = _market(account=Account(D("0.4"), D("0.4"), D("0")))
     outcome = pipeline.decide(_signal(clock), lambda s: tiny)
@@ -135,6 +147,23 @@ def test_levels_on_the_wrong_side_of_the_mark_are_denied(pipeline, clock, stop, 
     outcome = pipeline.decide(_signal(clock, stop=stop, target=target), lambda s: _market())
     assert not outcome.allowed and outcome.rule == "signal"
     assert outcome.reason.startswith(field)
+
+
+@pytest.mark.parametrize(("body", "atr", "field"), [
+    ({"side": "BUY", "stop": "0.0004"}, None, "stop: 0.0004"),  # snaps down to 0
+    ({"side": "SELL", "stop": "2.6", "target": "0.0004"}, None, "target: 0.0004"),
+    ({"side": "BUY"}, D("1.3"), "policy stop: -0.1"),  # 2 x ATR is wider than the price
+])
+def test_a_level_not_above_zero_on_the_tick_grid_is_denied_not_allowed(
+        pipeline, store, clock, body, atr, field):
+    signal = validate_signal({"symbol": "ATOMUSDT", "confidence": 0.5, **body}, SYMBOLS,
+                             clock(), lambda s: D("2.500"))  # the webhook accepts it
+    outcome = pipeline.decide(signal, lambda s: _market(atr=atr))
+    assert not outcome.allowed and outcome.rule == "signal" and outcome.decision is None
+    assert outcome.reason.startswith(field) and "not above 0" in outcome.reason
+    assert store.count(EventKind.DECISION_ALLOWED) == 0
+    assert _denied_rules(store) == ["signal"]
+    assert [(r.allowed, r.reason) for r in store.recent_decisions()] == [(False, outcome.reason)]
 
 
 def test_unknown_symbol_and_bad_confidence_are_denied_before_any_context(pipeline, clock):

@@ -22,11 +22,12 @@ def _book(store, defaults=None):
 def test_views_list_every_rule_in_order_with_defaults(store):
     views = _book(store).views()
     assert [v.name for v in views] == [
-        "kill_switch", "stop_failure_cooldown", "uptrend_short_block",
+        "kill_switch", "stop_failure_cooldown", "opposite_position", "uptrend_short_block",
         "max_positions_per_symbol", "max_open_positions", "min_notional", "risk_per_trade",
         "trailing_stop"]
     by_name = {v.name: v for v in views}
     assert by_name["kill_switch"].toggleable is False and by_name["kill_switch"].enabled
+    assert by_name["opposite_position"].toggleable is False
     assert by_name["uptrend_short_block"].enabled
     assert by_name["trailing_stop"].enabled is False
     limit = by_name["max_positions_per_symbol"].params[0]

@@ -11,6 +11,7 @@ from bot.decisions.rules.kill_switch import KillSwitchRule
 from bot.decisions.rules.max_open_positions import MaxOpenPositions
 from bot.decisions.rules.max_positions_per_symbol import MaxPositionsPerSymbol
 from bot.decisions.rules.min_notional import MinNotional
+from bot.decisions.rules.opposite_position import OppositePositionBlock
 from bot.decisions.rules.stop_failure_cooldown import StopFailureCooldown
 from bot.decisions.rules.uptrend_short_block import UptrendShortBlock
 from bot.domain import Direction, Regime, Signal
@@ -39,6 +40,24 @@ def test_kill_switch_rule_denies_while_engaged(state, allowed):
 
 def test_kill_switch_rule_cannot_be_defaulted_off():
     assert KillSwitchRule(enabled=False).default_enabled is True
+
+
+# opposite position -----------------------------------------------------------
+@pytest.mark.parametrize(("held", "direction", "allowed"), [
+    (None, Direction.LONG, True), (None, Direction.SHORT, True),
+    (Direction.LONG, Direction.LONG, True), (Direction.SHORT, Direction.SHORT, True),
+    (Direction.LONG, Direction.SHORT, False), (Direction.SHORT, Direction.LONG, False),
+])
+def test_opposite_position_rule_denies_an_entry_against_the_open_position(held, direction,
+                                                                           allowed):
+    verdict = _run(OppositePositionBlock(), _ctx(direction=direction, position_direction=held))
+    assert verdict.allowed is allowed and verdict.rule == "opposite_position"
+    if not allowed:
+        assert "reduce or flip" in verdict.reason and held.value in verdict.reason
+
+
+def test_opposite_position_rule_cannot_be_defaulted_off():
+    assert OppositePositionBlock(enabled=False).default_enabled is True
 
 
 # uptrend short block -------------------------------------------------------
