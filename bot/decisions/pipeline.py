@@ -19,7 +19,7 @@ from bot.decisions.ports import Clock, DecisionStore, EventReader
 from bot.decisions.rules.base import RuleContext
 from bot.decisions.rules.rulebook import RuleBook, RuleState
 from bot.decisions.signals import price_side_problems
-from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop
+from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop, snap_target
 from bot.domain import Account, Decision, Direction, Regime, Signal, SymbolFilters
 from bot.events import Event, EventKind
 
@@ -110,7 +110,7 @@ class DecisionPipeline:
         if problems:
             return self._deny(signal, stored_id, signal_id, "signal", "; ".join(problems), now)
         stop = snap_stop(signal.direction, raw_stop, market.filters)
-        target = (market.filters.round_price(signal.target_price)
+        target = (snap_target(signal.direction, signal.target_price, market.filters)
                   if signal.target_price is not None else None)
         problems = _not_positive_on_grid(
             (("stop" if signal.stop_price else "policy stop", raw_stop, stop),

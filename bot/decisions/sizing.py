@@ -96,3 +96,9 @@ class StopPolicy:
 def snap_stop(direction: Direction, stop: Decimal, filters: SymbolFilters) -> Decimal:
     """Snap a stop to the tick away from the entry, so rounding never tightens it."""
     return filters.round_price(stop, "down" if direction is Direction.LONG else "up")
+
+
+def snap_target(direction: Direction, target: Decimal, filters: SymbolFilters) -> Decimal:
+    """Snap a target to the tick away from the entry: rounding to the nearest tick could
+    land it on the entry price, and a take-profit there fills at once."""
+    return filters.round_price(target, "up" if direction is Direction.LONG else "down")

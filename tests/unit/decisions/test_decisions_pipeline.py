@@ -118,6 +118,17 @@ def test_an_entry_against_the_open_position_is_denied(pipeline, store, clock, he
             "opposite_position"]
 
 
+@pytest.mark.parametrize(("direction", "stop", "target", "snapped"), [
+    (Direction.LONG, "2.4", "2.5004", D("2.501")),   # nearest would be 2.500: the entry
+    (Direction.SHORT, "2.6", "2.4996", D("2.499")),
+])
+def test_a_target_snaps_away_from_the_entry_never_onto_it(pipeline, clock, direction, stop,
+                                                          target, snapped):
+    outcome = pipeline.decide(_signal(clock, direction=direction, stop=stop, target=target),
+                              lambda s: _market())
+    assert outcome.allowed and outcome.decision.target_price == snapped
+
+
 def test_sizing_refusal_is_recorded_as_sizing_refused_and_a_denial(pipeline, store, clock):
     tiny = _market(account=Account(D("0.4"), D("0.4"), D("0")))
     outcome = pipeline.decide(_signal(clock), lambda s: tiny)
