@@ -158,7 +158,8 @@ class PositionMonitor:
                                "ineffective": [o.client_algo_id for o in report.ineffective]})
         log.warning("[SHIELD] %s is %s (%s of %s uncovered) - protecting now", pos.symbol,
                     report.coverage.value, report.missing_qty, pos.quantity)
-        stop = trade.stop_price if trade.stop_price is not None else fallback_stop(self._p, pos)
+        recorded = trade.stop_price if trade.direction is pos.direction else None  # flipped
+        stop = recorded if recorded is not None else fallback_stop(self._p, pos)
         outcome = self._p.protect_position(pos, stop, trade.position_key, book)
         if outcome.status is ProtectStatus.EMERGENCY_CLOSED:
             self._emergency[pos.symbol] = outcome.close_price

@@ -8,6 +8,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from bot.domain import Direction
 from bot.events import EventKind
 from bot.execution.executor import OpenStatus
 from bot.protection.config import ProtectionConfig
@@ -119,3 +120,21 @@ def test_second_entry_when_first_has_a_trailing_stop_then_that_trailing_stop_sta
                 if o.type.value == "TRAILING_STOP_MARKET"}
     assert trailing == {first.trailing.algo_id, second.trailing.algo_id}
     assert _naked(stack) == []
+
+
+def test_position_flipped_by_hand_when_naked_then_stop_at_the_settings_distance(
+    stack: Stack,
+) -> None:
+    result = stack.executor.open_position(long_decision(stack))
+    qty = result.entry.executed_qty
+    for stop in stack.adapter.open_conditional_orders("ETHUSDT"):
+        stack.paper.control.silent_cancel(stop.algo_id)
+    stack.adapter.market_order("ETHUSDT", Direction.SHORT.entry_side, qty * 2, "by-hand-flip")
+    [pos] = stack.adapter.positions()
+    assert pos.direction is Direction.SHORT  # the LONG's trade row still says LONG
+    report = stack.monitor.run_cycle()
+    assert report.protected == 1 and _naked(stack) == []
+    [stop] = stack.adapter.open_conditional_orders("ETHUSDT")
+    distance = (stop.trigger_price - pos.mark_price) / pos.mark_price
+    assert D("0.015") < distance < D("0.025")  # the 2 % fallback, not the -2021 ladder's 0.1 %
+    assert not stack.store.events(kinds=[EventKind.STOP_RETRY])
