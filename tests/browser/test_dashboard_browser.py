@@ -256,7 +256,8 @@ def test_busy_page_still_runs_the_kill_switch(browser):
         expect(p.locator(f"#{ids.HEADER_MODE}")).to_have_text("LIVE")
         p.locator(f"#{ids.KILL_HALT}").click()
         p.locator(f"#{ids.KILL_CONFIRM}").click()
-        expect(p.locator(f"#{ids.HEADER_KILL}")).to_have_text("HALTED")
+        # landing is the claim, not speed (bench/ measures that): a loaded box gets time
+        expect(p.locator(f"#{ids.HEADER_KILL}")).to_have_text("HALTED", timeout=20_000)
         assert [c.args[0] for c in fake.calls_to("kill_switch")] == [KillAction.HALT]
         page.context.close()
         assert page.problems == []
