@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -210,7 +210,17 @@ class Executor:
             self._closed_at_once(d, filled, price, outcome)
             return OpenResult(d.symbol, OpenStatus.EMERGENCY_CLOSED, "no stop possible",
                               entry=entry, protection=outcome, position_key=key)
+        trigger = outcome.trigger_price if outcome.trigger_price is not None else stop
+        record = TradeRecord(
+            symbol=d.symbol, direction=d.direction, quantity=filled, entry_price=price,
+            stop_price=trigger, position_key=key, opened_at=opened_at,
+            take_profit=d.target_price,
+            trailing_rate=d.callback_rate if d.trailing else None,
+        )
         if outcome.status is ProtectStatus.FAILED:
+            # the position is real: recorded, the next monitor cycle retries at its own stop
+            # instead of adopting a stranger at the fallback distance
+            self._book.record_open(replace(record, stop_price=stop))
             return OpenResult(d.symbol, OpenStatus.UNPROTECTED, "stop and close both failed",
                               entry=entry, protection=outcome, position_key=key)
         if outcome.status is ProtectStatus.ALREADY_COVERED and outcome.stop is not None:
@@ -218,13 +228,7 @@ class Executor:
             self._p.event(EventKind.STOP_KEPT, d.symbol,
                           "closePosition stop covers the added quantity",
                           details={"stops": [outcome.stop.client_algo_id], "entry": True})
-        trigger = outcome.trigger_price if outcome.trigger_price is not None else stop
-        self._book.record_open(TradeRecord(
-            symbol=d.symbol, direction=d.direction, quantity=filled, entry_price=price,
-            stop_price=trigger, position_key=key, opened_at=opened_at,
-            take_profit=d.target_price,
-            trailing_rate=d.callback_rate if d.trailing else None,
-        ))
+        self._book.record_open(record)
         self._drop_superseded(d, outcome, book, price)
         tp = trailing = None
         if d.target_price is not None:

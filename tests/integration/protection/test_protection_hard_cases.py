@@ -138,3 +138,31 @@ def test_position_flipped_by_hand_when_naked_then_stop_at_the_settings_distance(
     distance = (stop.trigger_price - pos.mark_price) / pos.mark_price
     assert D("0.015") < distance < D("0.025")  # the 2 % fallback, not the -2021 ladder's 0.1 %
     assert not stack.store.events(kinds=[EventKind.STOP_RETRY])
+
+
+def test_stop_and_close_both_refused_when_entry_filled_then_recorded_and_next_cycle_protects(
+    stack: Stack,
+) -> None:
+    from bot.exchange.errors import RateLimitedError
+
+    decision = long_decision(stack, pct="0.03")  # not the 2 % fallback: which stop is used shows
+    place_stop, market_order = stack.adapter.place_stop, stack.adapter.market_order
+
+    def limited(*_args, **_kwargs):
+        raise RateLimitedError(-1003, "Too many requests.", 429)
+
+    def close_limited(*args, **kwargs):
+        if kwargs.get("reduce_only"):
+            limited()
+        return market_order(*args, **kwargs)
+
+    stack.adapter.place_stop, stack.adapter.market_order = limited, close_limited
+    result = stack.executor.open_position(decision)
+    stack.adapter.place_stop, stack.adapter.market_order = place_stop, market_order
+    assert result.status is OpenStatus.UNPROTECTED
+    [trade] = stack.store.open_trades()
+    assert (trade.symbol, trade.stop_price) == ("ETHUSDT", decision.stop_price)
+    report = stack.monitor.run_cycle()
+    assert (report.protected, report.adopted) == (1, 0)
+    [stop] = stack.adapter.open_conditional_orders("ETHUSDT")
+    assert stop.trigger_price == decision.stop_price and _naked(stack) == []
