@@ -17,15 +17,15 @@ import threading
 
 from waitress.server import create_server
 
-from bot.control.service import BotControl
-from bot.decisions import register_webhook
-from bot.decisions.webhook import PATH as WEBHOOK_PATH
 from bot.reconcile import LeaseHeldError
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
+from bot.runtime.control import BotControl
 from bot.runtime.logs import RingBufferHandler, configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.settings.model import url_passwords
+from bot.web.webhook import PATH as WEBHOOK_PATH
+from bot.web.webhook import register_webhook
 from dashboard.app import create_app
 from dashboard.security import BasicAuthConfig, hash_password
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.control.views import Kpis  # noqa: E402
+from bot.domain import Kpis  # noqa: E402
 from dashboard import create_app, ids  # noqa: E402
 from dashboard.kpis import build_kpi_tiles  # noqa: E402
 from tests.fixtures.dashboard import (  # noqa: E402

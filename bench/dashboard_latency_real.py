@@ -48,12 +48,15 @@ from bench.dashboard_latency import (  # noqa: E402
     time_requests,
     time_to_interactive,
 )
-from bot.control.service import BotControl  # noqa: E402
-from bot.control.views import Kpis  # noqa: E402
-from bot.events import Event, EventKind  # noqa: E402
+from bot.domain import (  # noqa: E402
+    Event,
+    EventKind,
+    Kpis,  # noqa: E402
+)
 from bot.paper.clock import ManualClock  # noqa: E402
 from bot.paper.server import PaperExchange  # noqa: E402
 from bot.runtime.bot import Bot  # noqa: E402
+from bot.runtime.control import BotControl  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from dashboard import create_app, ids  # noqa: E402
 from dashboard.kpis import build_kpi_tiles  # noqa: E402

@@ -29,8 +29,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from bot.control.views import Kpis
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind, Kpis
 
 DAY = timedelta(hours=24)
 IMMEDIATE_TRIGGER_CODES = (-2021, -4142)  # same meaning, same ladder

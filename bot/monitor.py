@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.domain import AlgoStatus, ConditionalOrder, OrderType, Position
-from bot.events import EventKind
+from bot.domain import AlgoStatus, ConditionalOrder, EventKind, OrderType, Position
 from bot.exchange.errors import ExchangeError
 from bot.locks import SymbolLocks
 from bot.protection.adoption import adopt, fallback_stop, trade_for

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.events import EventKind
+from bot.domain import EventKind
 from bot.monitor import CycleReport, PositionMonitor
 from bot.protection.ports import LeaseStore
 from bot.protection.stops import Protector

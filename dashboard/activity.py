@@ -14,7 +14,7 @@ from datetime import datetime
 import dash_bootstrap_components as dbc
 from dash import Output, Patch, State, html, no_update
 
-from bot.control.views import ActivityLine, Snapshot
+from bot.domain import ActivityLine, Snapshot
 from dashboard import ids
 from dashboard.formatting import fmt_time
 from dashboard.polling import PollPart

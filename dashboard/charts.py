@@ -16,9 +16,7 @@ import dash_bootstrap_components as dbc
 import plotly.io as pio
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from bot.control.api import ChartView
-from bot.control.views import EquityPoint, RegimeView, Snapshot
-from bot.domain import Regime
+from bot.domain import ChartView, EquityPoint, Regime, RegimeView, Snapshot
 from dashboard import ids
 from dashboard.context import DashContext
 from dashboard.polling import PollPart

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.control.api import ControlApi
-from bot.control.views import Snapshot
+from bot.domain import Snapshot
 from dashboard.security import current_actor
 
 

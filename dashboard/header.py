@@ -12,8 +12,7 @@ from datetime import datetime
 import dash_bootstrap_components as dbc
 from dash import Output, html
 
-from bot.control.views import KillState, Snapshot
-from bot.domain import Mode, Regime
+from bot.domain import KillState, Mode, Regime, Snapshot
 from dashboard import ids
 from dashboard.formatting import age_seconds, fmt_age
 from dashboard.polling import PollPart

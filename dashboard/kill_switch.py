@@ -15,8 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
-from bot.control.api import KillAction
-from bot.control.views import KillState, Snapshot
+from bot.domain import KillAction, KillState, Snapshot
 from dashboard import ids
 from dashboard.context import DashContext
 from dashboard.polling import PollPart

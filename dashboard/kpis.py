@@ -8,7 +8,7 @@ from datetime import datetime
 import dash_bootstrap_components as dbc
 from dash import ALL, Output, html
 
-from bot.control.views import Kpis, Snapshot
+from bot.domain import Kpis, Snapshot
 from dashboard import ids
 from dashboard.formatting import DASH, fmt_money, fmt_pct, fmt_ratio_pct
 from dashboard.polling import PollPart

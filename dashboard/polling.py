@@ -17,7 +17,7 @@ from datetime import datetime
 
 from dash import Dash, Input, Output, State
 
-from bot.control.views import Snapshot
+from bot.domain import Snapshot
 from dashboard import ids
 from dashboard.context import DashContext
 

@@ -14,8 +14,7 @@ from datetime import datetime
 import dash_bootstrap_components as dbc
 from dash import Output, State, dcc, html, no_update
 
-from bot.control.views import PositionView, Snapshot
-from bot.domain import Coverage
+from bot.domain import Coverage, PositionView, Snapshot
 from dashboard import ids
 from dashboard.formatting import (
     DASH,

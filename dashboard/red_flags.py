@@ -14,8 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
-from bot.control.views import RedFlagView, Snapshot
-from bot.events import Severity
+from bot.domain import RedFlagView, Severity, Snapshot
 from dashboard import ids
 from dashboard.context import DashContext
 from dashboard.formatting import fmt_time

@@ -15,8 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
-from bot.control.api import ControlResult
-from bot.control.views import RuleParam, RuleView
+from bot.domain import ControlResult, RuleParam, RuleView
 from dashboard import ids
 from dashboard.context import DashContext
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind
 
 
 @dataclass(frozen=True)

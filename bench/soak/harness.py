@@ -26,13 +26,13 @@ from bench.soak.driver import Driver, DriverStats
 from bench.soak.event_match import LostEvent, lost_events
 from bench.soak.ledger_audit import AlgoFlags, LedgerAudit, audit_ledger
 from bench.soak.observer import Observer, ObserverStats
-from bot.decisions import register_webhook
 from bot.metrics import MetricsReport, metrics_report
 from bot.paper.server import PaperExchange
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
 from bot.settings import Settings, load_settings
 from bot.store import Store
+from bot.web.webhook import register_webhook
 
 log = logging.getLogger(__name__)
 

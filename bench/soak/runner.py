@@ -24,12 +24,12 @@ import requests
 from flask import Flask
 from waitress.server import create_server
 
-from bot.decisions import register_webhook
 from bot.paper.clock import SpeedClock
 from bot.reconcile import LeaseHeldError
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
 from bot.settings import SettingsError, load_settings
+from bot.web.webhook import register_webhook
 
 log = logging.getLogger("bench.soak.runner")
 

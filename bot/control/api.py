@@ -1,37 +1,14 @@
-"""What the dashboard (and tests) may ask of the bot: reads from memory, audited controls."""
+"""The port the dashboard calls: reads from memory, audited controls.
+
+Only the Protocol lives here; the runtime implements it (``bot.runtime.control``),
+so the dashboard depends on the bot's vocabulary and this port, never on the bot.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import StrEnum
 from typing import Protocol
 
-from bot.control.views import Snapshot
-from bot.domain import Kline
-
-
-class KillAction(StrEnum):
-    HALT = "HALT"
-    FLATTEN = "FLATTEN"
-    RESUME = "RESUME"
-
-
-@dataclass(frozen=True)
-class ControlResult:
-    ok: bool
-    message: str = ""
-    errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChartView:
-    symbol: str
-    klines: tuple[Kline, ...]
-    entry: Decimal | None = None
-    stop: Decimal | None = None
-    take_profit: Decimal | None = None
-    fills: tuple[tuple[int, Decimal, str], ...] = field(default_factory=tuple)  # (ms, price, side)
+from bot.domain import ChartView, ControlResult, KillAction, Snapshot
 
 
 class ControlApi(Protocol):

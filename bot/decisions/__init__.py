@@ -2,7 +2,7 @@
 
 Public surface (import from here):
 - signals: ``validate_signal``, ``SignalRejected``, ``WebhookSignal``
-- webhook: ``register_webhook``, ``SignalQueue``, ``SignalQueueFull``
+- signal queue: ``SignalQueue``, ``SignalQueueFull`` (the webhook is in ``bot.web``)
 - regime: ``classify_regime``, ``local_trend``, ``RegimeTracker``, ``RegimeParams``
 - strategy: ``Strategy``, ``TrendFollowingStrategy``, ``TrendParams``, ``scan_symbols``
 - rules: ``RuleBook``, ``RuleDefaults``, ``default_rules``, ``Verdict``, ``RuleContext``
@@ -22,6 +22,7 @@ from bot.decisions.regime import (
     local_trend,
 )
 from bot.decisions.rules import RuleBook, RuleContext, RuleDefaults, Verdict, default_rules
+from bot.decisions.signal_queue import SignalQueue, SignalQueueFull
 from bot.decisions.signals import SignalRejected, WebhookSignal, validate_signal
 from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop
 from bot.decisions.strategy import (
@@ -30,13 +31,12 @@ from bot.decisions.strategy import (
     TrendParams,
     scan_symbols,
 )
-from bot.decisions.webhook import SignalQueue, SignalQueueFull, register_webhook
 
 __all__ = [
     "DecisionOutcome", "DecisionPipeline", "KillSwitch", "MarketContext", "RegimeParams",
     "RegimeTracker", "RuleBook", "RuleContext", "RuleDefaults", "SignalQueue",
     "SignalQueueFull", "SignalRejected", "Sizing", "StopPolicy", "Strategy",
     "TrendFollowingStrategy", "TrendParams", "Verdict", "WebhookSignal", "classify_regime",
-    "closed_only", "default_rules", "local_trend", "register_webhook", "scan_symbols",
+    "closed_only", "default_rules", "local_trend", "scan_symbols",
     "size_position", "snap_stop", "validate_signal",
 ]

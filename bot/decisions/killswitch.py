@@ -16,10 +16,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from bot.control.api import ControlResult, KillAction
-from bot.control.views import KillState
 from bot.decisions.ports import Clock, EventSink, KillRecordLike, KillStore, SettingsStore
-from bot.events import Event, EventKind
+from bot.domain import ControlResult, Event, EventKind, KillAction, KillState
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,23 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.control.views import KillState
 from bot.decisions.killswitch import KillSwitch
 from bot.decisions.ports import Clock, DecisionStore, EventReader
 from bot.decisions.rules.base import RuleContext
 from bot.decisions.rules.rulebook import RuleBook, RuleState
 from bot.decisions.signals import price_side_problems
 from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop, snap_target
-from bot.domain import Account, Decision, Direction, Regime, Signal, SymbolFilters
-from bot.events import Event, EventKind
+from bot.domain import (
+    Account,
+    Decision,
+    Direction,
+    Event,
+    EventKind,
+    KillState,
+    Regime,
+    Signal,
+    SymbolFilters,
+)
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from bot.control.views import RegimeView
-from bot.domain import Kline, Signal
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind, Kline, RegimeView, Signal
 
 KlinesProvider = Callable[[str, str, int], list[Kline]]
 """(symbol, interval, limit) -> klines, oldest first; the last one may still be open."""

@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.control.views import RegimeView
 from bot.decisions.indicators import adx, ema, slope_pct
 from bot.decisions.ports import Clock, EventSink, KlinesProvider, RegimeLog
-from bot.domain import Kline, Regime
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind, Kline, Regime, RegimeView
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from bot.domain import (
     ConditionalOrder,
     Decision,
     Direction,
+    EventKind,
     Order,
     OrderStatus,
     OrderType,
@@ -26,7 +27,6 @@ from bot.domain import (
     Purpose,
     SymbolFilters,
 )
-from bot.events import EventKind
 from bot.exchange import client_ids
 from bot.exchange.errors import ExchangeError, UnknownStatusError
 from bot.locks import SymbolLocks

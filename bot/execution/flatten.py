@@ -15,8 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain import Position, Purpose
-from bot.events import EventKind
+from bot.domain import EventKind, Position, Purpose
 from bot.exchange import client_ids
 from bot.exchange.errors import ExchangeError, ReduceOnlyRejectedError
 from bot.locks import SymbolLocks

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from bot.domain import Position
-from bot.events import EventKind
+from bot.domain import EventKind, Position
 from bot.exchange import client_ids
 from bot.exchange.errors import ExchangeError
 from bot.protection.config import StopMode

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain import ConditionalOrder, Position
-from bot.events import EventKind
+from bot.domain import ConditionalOrder, EventKind, Position
 from bot.exchange.errors import ExchangeError, UnknownOrderError
 from bot.protection.coverage import assess, covered_without
 from bot.protection.stops import Protector, round_stop

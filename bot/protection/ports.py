@@ -12,8 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from bot.domain import Direction
-from bot.events import Event
+from bot.domain import Direction, Event
 
 
 class EventSink(Protocol):

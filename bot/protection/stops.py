@@ -18,8 +18,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.domain import ConditionalOrder, Direction, Position, Purpose, SymbolFilters
-from bot.events import Event, EventKind
+from bot.domain import (
+    ConditionalOrder,
+    Direction,
+    Event,
+    EventKind,
+    Position,
+    Purpose,
+    SymbolFilters,
+)
 from bot.exchange import client_ids
 from bot.exchange.errors import (
     ClosePositionExistsError,

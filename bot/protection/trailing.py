@@ -12,8 +12,15 @@ import logging
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot.domain import ConditionalOrder, Direction, OrderType, Position, Purpose, SymbolFilters
-from bot.events import EventKind
+from bot.domain import (
+    ConditionalOrder,
+    Direction,
+    EventKind,
+    OrderType,
+    Position,
+    Purpose,
+    SymbolFilters,
+)
 from bot.exchange import client_ids
 from bot.exchange.errors import ExchangeError, InvalidCallbackRateError
 from bot.protection.config import valid_callback_rate

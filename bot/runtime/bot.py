@@ -15,15 +15,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.control.position_views import build_position_views
-from bot.control.views import KillState, Kpis, PositionView
 from bot.decisions import scan_symbols
 from bot.decisions.killswitch import realized_pnl_since
-from bot.domain import Coverage, Signal
+from bot.domain import Coverage, KillState, Kpis, PositionView, Signal
 from bot.execution.executor import OpenStatus
 from bot.execution.flatten import flatten
 from bot.metrics import compute_kpis
 from bot.runtime.assembly import Components
+from bot.runtime.position_views import build_position_views
 from bot.runtime.scheduler import JobSpec, build_scheduler, start_once, stop
 
 log = logging.getLogger(__name__)

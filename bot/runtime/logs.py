@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from bot.control.views import ActivityLine
+from bot.domain import ActivityLine
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from bot.control.views import KillState
+from bot.domain import KillState
 from bot.store.engine import read_tx, write_tx
 from bot.store.records import AuditEntry, KillRecord, LeaseRecord
 from bot.store.schema import audit, kill_switch, leases, settings_kv

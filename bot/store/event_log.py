@@ -13,8 +13,7 @@ from sqlalchemy import Engine, func, insert, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import Select
 
-from bot.control.views import RedFlagView
-from bot.events import RED_FLAG_KINDS, Event, EventKind, red_flag_label
+from bot.domain import RED_FLAG_KINDS, Event, EventKind, RedFlagView, red_flag_label
 from bot.store.engine import read_tx, write_tx
 from bot.store.schema import events, red_flag_acks
 from bot.store.types import dumps, require_aware

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, insert, select
 
-from bot.control.views import EquityPoint, RegimeView
-from bot.domain import Regime
+from bot.domain import EquityPoint, Regime, RegimeView
 from bot.store.engine import read_tx, write_tx
 from bot.store.schema import equity, regimes
 from bot.store.types import require_aware, require_decimal

@@ -15,8 +15,7 @@ from decimal import Decimal
 import pytest
 
 from app import make_dash
-from bot.control.views import KillState
-from bot.events import EventKind
+from bot.domain import EventKind, KillState
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
 from bot.settings import load_settings

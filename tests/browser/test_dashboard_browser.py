@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.control.api import KillAction
-from bot.domain import Coverage, Direction
-from bot.events import Severity
+from bot.domain import Coverage, Direction, KillAction, Severity
 from dashboard import BasicAuthConfig, create_app, hash_password, ids
 from tests.fixtures.dashboard import (
     CHROMIUM,

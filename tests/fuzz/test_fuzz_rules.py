@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.decisions.rules.rulebook import PREFIX, RuleBook, default_rules
-from bot.events import EventKind
+from bot.domain import EventKind
 from bot.store import Store
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True,

@@ -15,9 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.decisions.webhook import PATH, TOKEN_HEADER
-from bot.domain import Coverage
-from bot.events import EventKind
+from bot.domain import Coverage, EventKind
+from bot.web.webhook import PATH, TOKEN_HEADER
 from tests.fixtures.security import Served, served_bot, settings_env
 
 TOKEN = "pipe-token-5521"

@@ -20,9 +20,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.decisions.webhook import MAX_BODY_BYTES, PATH, TOKEN_HEADER, SignalQueue, register_webhook
-from bot.events import Event, EventKind
+from bot.decisions import SignalQueue
+from bot.domain import Event, EventKind
 from bot.paper.http_server import stop_waitress
+from bot.web.webhook import MAX_BODY_BYTES, PATH, TOKEN_HEADER, register_webhook
 from dashboard.app import create_app
 from tests.fixtures.dashboard import FakeControl
 

@@ -16,11 +16,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from bot.control.api import KillAction
-from bot.control.service import BotControl
-from bot.control.views import KillState
-from bot.decisions.webhook import PATH as WEBHOOK_PATH
-from bot.decisions.webhook import TOKEN_HEADER
+from bot.domain import KillAction, KillState
+from bot.runtime.control import BotControl
+from bot.web.webhook import PATH as WEBHOOK_PATH
+from bot.web.webhook import TOKEN_HEADER
 from dashboard import security
 from tests.fixtures.security import Served, kill_confirm_body, poll_body, served_bot, settings_env
 

@@ -28,12 +28,12 @@ import requests
 from sqlalchemy.engine import make_url
 
 from app import secrets_of
-from bot.control.api import KillAction
-from bot.control.service import BotControl
-from bot.decisions.webhook import PATH as WEBHOOK_PATH
-from bot.decisions.webhook import TOKEN_HEADER
+from bot.domain import KillAction
+from bot.runtime.control import BotControl
 from bot.runtime.logs import RedactSecrets
 from bot.settings import load_settings
+from bot.web.webhook import PATH as WEBHOOK_PATH
+from bot.web.webhook import TOKEN_HEADER
 from tests.fixtures.fuzz import RecordingHandler
 from tests.fixtures.security import (
     chart_body,

@@ -9,9 +9,8 @@ import pytest
 import requests
 
 from bench.soak.event_match import lost_events
-from bot.control.views import KillState
 from bot.decisions.killswitch import KillSwitch
-from bot.events import EventKind
+from bot.domain import EventKind, KillState
 from bot.paper.model import AlgoRequest, OrderRequest, OrderType, Side, WorkingType
 from bot.store import Store
 from tests.fixtures.paper import eventually

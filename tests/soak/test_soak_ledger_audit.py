@@ -11,7 +11,7 @@ import pytest
 from bench.soak.coverage import RestingStop, covered, full_covers
 from bench.soak.event_match import lost_events
 from bench.soak.ledger_audit import AlgoFlags, FaultWindow, audit_ledger
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind
 
 KEY = "abc1234567"
 

@@ -12,8 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from bot.control.views import KillState, RuleParam
-from bot.domain import Direction, Regime, Signal
+from bot.domain import Direction, KillState, Regime, RuleParam, Signal
 
 ParamValue = int | float | bool
 Stage = Literal["gate", "market", "sized"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.control.views import KillState
 from bot.decisions.rules.base import ParamValue, Rule, RuleContext, Verdict
+from bot.domain import KillState
 
 
 class KillSwitchRule(Rule):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.control.views import RuleView
 from bot.decisions.ports import EventSink, SettingsStore
 from bot.decisions.rules.base import ParamValue, Rule, RuleContext, Stage, Verdict
 from bot.decisions.rules.config_rules import (
@@ -30,7 +29,7 @@ from bot.decisions.rules.min_notional import MinNotional
 from bot.decisions.rules.opposite_position import OppositePositionBlock
 from bot.decisions.rules.stop_failure_cooldown import StopFailureCooldown
 from bot.decisions.rules.uptrend_short_block import UptrendShortBlock
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind, RuleView
 
 log = logging.getLogger(__name__)
 

@@ -18,19 +18,16 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from bot.control.views import KillState
 from bot.decisions import (
     DecisionPipeline,
     KillSwitch,
     RegimeTracker,
     RuleBook,
     SignalQueue,
-    register_webhook,
     validate_signal,
 )
 from bot.decisions.context import ExchangeContextProvider
-from bot.domain import Direction, Signal
-from bot.events import EventKind
+from bot.domain import Direction, EventKind, KillState, Signal
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
 from bot.execution.executor import Executor, OpenStatus
 from bot.execution.flatten import flatten
@@ -41,6 +38,7 @@ from bot.protection.config import ProtectionConfig
 from bot.protection.stops import Protector
 from bot.protection.store_adapter import StoreTradeBook
 from bot.store import Store
+from bot.web.webhook import register_webhook
 
 KEY, SECRET, TOKEN = "dec-key", "dec-secret", "dec-webhook-token"
 D = Decimal

@@ -22,8 +22,7 @@ from bot.decisions import (
     TrendFollowingStrategy,
 )
 from bot.decisions.context import ExchangeContextProvider
-from bot.domain import Direction
-from bot.events import EventKind
+from bot.domain import Direction, EventKind
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
 from bot.execution.executor import Executor, OpenStatus
 from bot.locks import SymbolLocks

@@ -11,10 +11,10 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from bot.decisions.webhook import PATH, SignalQueue, register_webhook
-from bot.domain import Direction, Signal
-from bot.events import EventKind
+from bot.decisions import SignalQueue
+from bot.domain import Direction, EventKind, Signal
 from bot.store import Store
+from bot.web.webhook import PATH, register_webhook
 from tests.unit.decisions.builders import T0
 
 TOKEN = "s3cret-token-for-tests"

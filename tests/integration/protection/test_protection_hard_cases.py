@@ -8,8 +8,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.domain import Direction
-from bot.events import EventKind
+from bot.domain import Direction, EventKind
 from bot.execution.executor import OpenStatus
 from bot.protection.config import ProtectionConfig
 from bot.protection.coverage import assess

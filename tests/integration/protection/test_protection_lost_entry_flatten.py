@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from bot.events import EventKind
+from bot.domain import EventKind
 from bot.execution.executor import OpenStatus
 from bot.execution.flatten import flatten
 from bot.protection.coverage import assess

@@ -11,8 +11,7 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-from bot.domain import Decision, Direction
-from bot.events import EventKind
+from bot.domain import Decision, Direction, EventKind
 from bot.execution.executor import OpenStatus
 from bot.execution.flatten import flatten
 from tests.integration.protection.conftest import Stack

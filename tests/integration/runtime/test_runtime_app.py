@@ -8,13 +8,10 @@ from decimal import Decimal
 import pytest
 
 from app import make_dash
-from bot.control.api import KillAction
-from bot.control.service import BotControl
-from bot.control.views import KillState
-from bot.domain import Coverage
-from bot.events import EventKind
+from bot.domain import Coverage, EventKind, KillAction, KillState
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
+from bot.runtime.control import BotControl
 from bot.settings import load_settings
 from tests.fixtures.paper import API_KEY, API_SECRET
 

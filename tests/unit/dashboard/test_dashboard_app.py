@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.control.api import KillAction
+from bot.domain import KillAction
 from dashboard import create_app, ids
 from dashboard.context import SnapshotSource
 from dashboard.polling import PollPart, run_parts

@@ -10,10 +10,19 @@ import plotly.graph_objects as go
 import pytest
 from dash import no_update
 
-from bot.control.api import ChartView, KillAction
-from bot.control.views import ActivityLine, EquityPoint, Kpis, RegimeView, RuleParam
-from bot.domain import Coverage, Direction, Regime
-from bot.events import Severity
+from bot.domain import (
+    ActivityLine,
+    ChartView,
+    Coverage,
+    Direction,
+    EquityPoint,
+    KillAction,
+    Kpis,
+    Regime,
+    RegimeView,
+    RuleParam,
+    Severity,
+)
 from dashboard import ids
 from dashboard.activity import MAX_LINES, as_patch, plan_update
 from dashboard.charts import build_equity_figure, build_price_figure, build_regime_figure

@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from bot.control.api import KillAction
-from bot.control.views import KillState, Kpis
-from bot.domain import Coverage
+from bot.domain import Coverage, KillAction, KillState, Kpis
 from dashboard import BasicAuthConfig, create_app, hash_password, ids
 from dashboard.kpis import build_kpi_tiles
 from tests.fixtures.dashboard import (

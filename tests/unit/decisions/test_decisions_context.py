@@ -6,8 +6,7 @@ from types import SimpleNamespace
 
 from bot.decisions.context import ExchangeContextProvider
 from bot.decisions.regime import RegimeParams, RegimeTracker
-from bot.domain import Account, Direction, Position, Regime, Signal
-from bot.events import Event, EventKind
+from bot.domain import Account, Direction, Event, EventKind, Position, Regime, Signal
 from tests.unit.decisions.builders import filters, klines_from_closes, trend_closes
 
 D = Decimal

@@ -5,10 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.control.api import KillAction
-from bot.control.views import KillState
 from bot.decisions.killswitch import KillSwitch
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind, KillAction, KillState
 from bot.store import Store
 
 D = Decimal

@@ -11,8 +11,7 @@ from bot.decisions.pipeline import DecisionPipeline, MarketContext, last_stop_fa
 from bot.decisions.rules import RuleBook, RuleDefaults, default_rules
 from bot.decisions.signals import validate_signal
 from bot.decisions.sizing import StopPolicy
-from bot.domain import Account, Direction, Regime, Signal
-from bot.events import Event, EventKind
+from bot.domain import Account, Direction, Event, EventKind, Regime, Signal
 from tests.unit.decisions.builders import filters
 
 D = Decimal

@@ -11,8 +11,7 @@ from bot.decisions.regime import (
     closed_only,
     local_trend,
 )
-from bot.domain import Regime
-from bot.events import EventKind
+from bot.domain import EventKind, Regime
 from tests.unit.decisions.builders import T0, flat_closes, klines_from_closes, trend_closes
 
 FAST, SLOW, ADX_MIN = 20, 50, 20.0

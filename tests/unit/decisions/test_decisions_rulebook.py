@@ -5,8 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.decisions.rules import RuleBook, RuleContext, RuleDefaults, default_rules
-from bot.domain import Direction, Regime, Signal
-from bot.events import EventKind
+from bot.domain import Direction, EventKind, Regime, Signal
 from bot.store import Store
 from tests.unit.decisions.builders import T0
 

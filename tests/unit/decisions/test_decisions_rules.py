@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 
-from bot.control.views import KillState
 from bot.decisions.rules.base import ParamSpec, RuleContext
 from bot.decisions.rules.kill_switch import KillSwitchRule
 from bot.decisions.rules.max_open_positions import MaxOpenPositions
@@ -14,7 +13,7 @@ from bot.decisions.rules.min_notional import MinNotional
 from bot.decisions.rules.opposite_position import OppositePositionBlock
 from bot.decisions.rules.stop_failure_cooldown import StopFailureCooldown
 from bot.decisions.rules.uptrend_short_block import UptrendShortBlock
-from bot.domain import Direction, Regime, Signal
+from bot.domain import Direction, KillState, Regime, Signal
 from tests.unit.decisions.builders import T0
 
 

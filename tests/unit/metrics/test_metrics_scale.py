@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import metrics
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind
 from bot.store import Store
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

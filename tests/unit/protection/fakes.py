@@ -19,6 +19,8 @@ from bot.domain import (
     AlgoStatus,
     ConditionalOrder,
     Direction,
+    Event,
+    EventKind,
     Kline,
     Order,
     OrderStatus,
@@ -28,7 +30,6 @@ from bot.domain import (
     SymbolFilters,
     WorkingType,
 )
-from bot.events import Event, EventKind
 from bot.exchange.errors import ExchangeError, InvalidOrderError, ReduceOnlyRejectedError, classify
 from bot.protection.ports import TradeLike, TradeRecord
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain import Direction, Position
-from bot.events import EventKind
+from bot.domain import Direction, EventKind, Position
 from bot.protection.adoption import fallback_stop
 from bot.protection.config import ProtectionConfig, StopMode, valid_callback_rate
 from tests.unit.protection.rig import Rig

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-from bot.domain import Decision, Direction, OrderType, Side
-from bot.events import EventKind
+from bot.domain import Decision, Direction, EventKind, OrderType, Side
 from bot.execution.executor import OpenStatus
 from bot.execution.flatten import flatten
 from bot.locks import SymbolLocks

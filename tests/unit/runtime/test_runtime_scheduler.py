@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from bot.events import EventKind
+from bot.domain import EventKind
 from bot.runtime.scheduler import (
     JobSpec,
     SchedulerAlreadyRunning,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.control.views import KillState
+from bot.domain import KillState
 from bot.store import Store
 from tests.unit.store.conftest import T0, StepClock
 

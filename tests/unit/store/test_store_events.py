@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind
 from bot.store import Store
 from tests.unit.store.conftest import T0
 

@@ -5,8 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.control.views import RegimeView
-from bot.domain import Regime
+from bot.domain import Regime, RegimeView
 from bot.store import Store
 from tests.unit.store.conftest import T0, StepClock
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.events import RED_FLAG_KINDS, Event, EventKind, Severity
+from bot.domain import RED_FLAG_KINDS, Event, EventKind, Severity
 from bot.store import Store
 from tests.unit.store.conftest import T0
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from bot.events import Event, EventKind
+from bot.domain import Event, EventKind
 from bot.store import Store
 from tests.unit.store.conftest import T0
 

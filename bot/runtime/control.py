@@ -11,9 +11,7 @@ import threading
 import time
 from decimal import Decimal
 
-from bot.control.api import ChartView, ControlResult, KillAction
-from bot.control.views import RedFlagView, Snapshot
-from bot.events import EventKind
+from bot.domain import ChartView, ControlResult, EventKind, KillAction, RedFlagView, Snapshot
 from bot.runtime.bot import Bot
 
 log = logging.getLogger(__name__)

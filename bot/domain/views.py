@@ -10,14 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from bot.domain import Coverage, Direction, Mode, Regime
-from bot.events import Severity
-
-
-class KillState:
-    RUNNING = "RUNNING"
-    HALTED = "HALTED"
-    FLATTENING = "FLATTENING"
+from bot.domain.events import Severity
+from bot.domain.kill import KillState
+from bot.domain.model import Coverage, Direction, Kline, Mode, Regime
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ class EquityPoint:
 class Snapshot:
     mode: Mode
     status: str  # "starting" | "running" | "stopped" | "error"
-    kill_state: str
+    kill_state: KillState
     kill_reason: str
     regime: RegimeView | None
     last_monitor_at: datetime | None
@@ -124,3 +119,13 @@ class Snapshot:
     equity_curve: tuple[EquityPoint, ...] = ()
     regime_history: tuple[RegimeView, ...] = ()
     taken_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChartView:
+    symbol: str
+    klines: tuple[Kline, ...]
+    entry: Decimal | None = None
+    stop: Decimal | None = None
+    take_profit: Decimal | None = None
+    fills: tuple[tuple[int, Decimal, str], ...] = field(default_factory=tuple)  # (ms, price, side)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from bot.control.views import PositionView
-from bot.domain import ConditionalOrder, OrderType, Position
+from bot.domain import ConditionalOrder, OrderType, Position, PositionView
 from bot.protection.coverage import assess
 
 

@@ -1,0 +1,1 @@
+"""The web edge: HTTP handlers that feed the bot (the signal webhook)."""
