@@ -21,8 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._protection_rig import build, percentile  # noqa: E402
-from bot.domain import Decision, Direction, Purpose, Side  # noqa: E402
-from bot.exchange import client_ids  # noqa: E402
+from bot.domain import (  # noqa: E402
+    Decision,
+    Direction,
+    Purpose,
+    Side,
+    client_ids,  # noqa: E402
+)
 
 SYMBOL = "ETHUSDT"
 

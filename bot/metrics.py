@@ -30,10 +30,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from bot.domain import Event, EventKind, Kpis
+from bot.domain.errors import IMMEDIATE_TRIGGER
+from bot.domain.errors import BinanceErrorCode as Code
 
 DAY = timedelta(hours=24)
-IMMEDIATE_TRIGGER_CODES = (-2021, -4142)  # same meaning, same ladder
-INVALID_CALLBACK_CODE = -2007
 RULE_SHORT_BLOCK = "uptrend_short_block"
 RULE_MAX_PER_SYMBOL = "max_positions_per_symbol"
 STOP_HIT_REASON = "stop"
@@ -83,8 +83,8 @@ class MetricsReport:
     stop_hits: StopHitLoss
     emergency_closes: int
     stops_canceled_while_open: int
-    rejected_2021: int
-    rejected_4142: int
+    rejected_would_trigger: int
+    rejected_tp_sl_would_trigger: int
     trailing_2007: int
     shorts_blocked: int
     position_limit_denials: int
@@ -172,16 +172,16 @@ def stops_canceled_while_open(store: EventSource, since: datetime | None = None,
 
 def immediate_trigger_rejections(store: EventSource, since: datetime | None,
                                  until: datetime | None = None) -> dict[int, int]:
-    """STOP_REJECTED per code for -2021 and -4142."""
+    """STOP_REJECTED per "would trigger immediately" code (the two codes share one ladder)."""
     by_code = store.counts_by_code(EventKind.STOP_REJECTED, since, until)
-    return {code: by_code.get(code, 0) for code in IMMEDIATE_TRIGGER_CODES}
+    return {code: by_code.get(code, 0) for code in sorted(IMMEDIATE_TRIGGER)}
 
 
 def trailing_rejections(store: EventSource, since: datetime | None,
                         until: datetime | None = None) -> int:
-    """TRAILING_DISABLED answered with -2007 (an invalid setting without a code is not counted)."""
+    """TRAILING_DISABLED answered INVALID_CALLBACK_RATE (an invalid setting has no code)."""
     return store.count(EventKind.TRAILING_DISABLED, since=since, until=until,
-                       code=INVALID_CALLBACK_CODE)
+                       code=Code.INVALID_CALLBACK_RATE)
 
 
 def denials_by_rule(store: EventSource, rule: str, since: datetime | None,
@@ -222,8 +222,8 @@ def compute_kpis(
         position_limit_denials_24h=position_limit_denials(store, since),
         loss_per_stop_hit_pct=loss_per_stop_hit(store, None).mean_pct_equity,
         stops_canceled_while_open=stops_canceled_while_open(store),
-        count_2021=sum(rejected.values()),
-        count_2007=trailing_rejections(store, since),
+        would_trigger_rejections=sum(rejected.values()),
+        callback_rate_rejections=trailing_rejections(store, since),
         equity=equity,
     )
 
@@ -250,8 +250,8 @@ def metrics_report(
         stop_hits=loss_per_stop_hit(store, since, until),
         emergency_closes=emergency_closes(store, since, until),
         stops_canceled_while_open=stops_canceled_while_open(store, since, until),
-        rejected_2021=rejected[-2021],
-        rejected_4142=rejected[-4142],
+        rejected_would_trigger=rejected[Code.ORDER_WOULD_IMMEDIATELY_TRIGGER],
+        rejected_tp_sl_would_trigger=rejected[Code.TP_SL_WOULD_TRIGGER],
         trailing_2007=trailing_rejections(store, since, until),
         shorts_blocked=shorts_blocked(store, since, until),
         position_limit_denials=position_limit_denials(store, since, until),

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.domain import AlgoStatus, ConditionalOrder, EventKind, OrderType, Position
-from bot.exchange.errors import ExchangeError
+from bot.domain.errors import ExchangeError
 from bot.locks import SymbolLocks
 from bot.protection.adoption import adopt, fallback_stop, trade_for
 from bot.protection.coverage import assess
@@ -67,7 +67,7 @@ class PositionMonitor:
         self._last_pos: dict[str, Position] = {}
         self._last_book: dict[str, tuple[ConditionalOrder, ...]] = {}
         self._emergency: dict[str, Decimal | None] = {}  # symbol -> close price
-        self._seen: Seen = ((), (), None)  # until a cycle's reads succeed (start-up -1003)
+        self._seen: Seen = ((), (), None)  # until a cycle's reads succeed
 
     def last_seen(self) -> Seen:
         """Positions and algo book as the last complete cycle read them (for the dashboard)."""

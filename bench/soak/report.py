@@ -112,7 +112,7 @@ def figures(out: SoakOutcome) -> dict[str, Any]:
             "fill_to_stop_p99_ms": bm.fill_to_stop_p99_ms,
             "emergency_closes": bm.emergency_closes,
             "stops_canceled_while_open": bm.stops_canceled_while_open,
-            "rejected_2021": bm.rejected_2021},
+            "rejected_would_trigger": bm.rejected_would_trigger},
     }
 
 

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class MarketReader(Protocol):
-    """The read half of ``bot.exchange.interface.Exchange`` this module uses."""
+    """The read half of ``bot.protection.ports.Exchange`` this module uses."""
 
     def account(self) -> Account: ...
 

@@ -3,7 +3,7 @@
 quantity = equity x risk / |entry - stop|, snapped DOWN to the step (never size
 up a risk), capped by what leverage and free margin can carry. Too small for
 the exchange (minQty, MIN_NOTIONAL) is a refusal with a reason, not an order
-that comes back -4164.
+that comes back MIN_NOTIONAL.
 """
 
 from __future__ import annotations

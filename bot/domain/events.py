@@ -12,7 +12,7 @@ class EventKind(StrEnum):
     # protection
     ENTRY_FILLED = "ENTRY_FILLED"
     STOP_PLACED = "STOP_PLACED"            # latency_ms = entry response -> stop ack when known
-    STOP_REJECTED = "STOP_REJECTED"        # code = Binance code (-2021, -4142, ...)
+    STOP_REJECTED = "STOP_REJECTED"        # code = the Binance error code
     STOP_RETRY = "STOP_RETRY"              # the ladder moved the stop by a buffer
     STOP_KEPT = "STOP_KEPT"                # monitor found coverage and touched nothing
     STOP_CANCELED = "STOP_CANCELED"        # details.reason: orphan | replaced | flatten
@@ -21,7 +21,7 @@ class EventKind(StrEnum):
     NAKED_DETECTED = "NAKED_DETECTED"
     NAKED_PAST_GRACE = "NAKED_PAST_GRACE"
     TRAILING_PLACED = "TRAILING_PLACED"
-    TRAILING_DISABLED = "TRAILING_DISABLED"  # code -2007 or invalid setting
+    TRAILING_DISABLED = "TRAILING_DISABLED"  # code INVALID_CALLBACK_RATE or a bad setting
     TAKE_PROFIT_PLACED = "TAKE_PROFIT_PLACED"
     POSITION_CLOSED = "POSITION_CLOSED"    # details: pnl_usdt, pnl_pct_equity, reason
     POSITION_ADOPTED = "POSITION_ADOPTED"
@@ -75,7 +75,7 @@ RED_FLAG_KINDS: dict[EventKind, Severity] = {
 
 
 def red_flag_label(event: Event) -> str:
-    """The short code the dashboard shows: -2021, -2007, NAKED, EMERGENCY CLOSE, LOSS > 1%."""
+    """The short code the dashboard shows: the Binance code, NAKED, EMERGENCY CLOSE, LOSS > 1%."""
     if event.code is not None and event.kind in (
         EventKind.STOP_REJECTED, EventKind.TRAILING_DISABLED
     ):

@@ -67,7 +67,7 @@ class RedFlagView:
     id: int
     at: datetime
     severity: Severity
-    label: str  # -2021, -2007, NAKED, EMERGENCY CLOSE, LOSS > 1%
+    label: str  # a Binance code, NAKED, EMERGENCY CLOSE, LOSS > 1%
     symbol: str | None
     message: str
     acknowledged: bool
@@ -92,8 +92,8 @@ class Kpis:
     position_limit_denials_24h: int = 0
     loss_per_stop_hit_pct: float | None = None
     stops_canceled_while_open: int = 0
-    count_2021: int = 0
-    count_2007: int = 0
+    would_trigger_rejections: int = 0
+    callback_rate_rejections: int = 0
     equity: Decimal | None = None
 
 

@@ -2,12 +2,12 @@
 
 Why it looks like this:
 - Conditional orders go to the Algo service only (``futures_create_algo_order``);
-  the ordinary endpoint rejects them with -4120 since 2025-12-09.
-- An order request whose answer is lost (timeout, HTTP 5xx, -1001/-1006/-1007)
+  the ordinary endpoint rejects them (STOP_ORDER_SWITCH_ALGO) since 2025-12-09.
+- An order request whose answer is lost (timeout, HTTP 5xx, DISCONNECTED, TIMEOUT)
   may or may not have reached the engine. Placement resolves that here, by
   asking for the deterministic client id before sending again, so a retry can
   never put a second stop on the book.
-- -1021 means the request was refused before it was looked at, so a clock
+- INVALID_TIMESTAMP means the request was refused before it was looked at, so a clock
   resync and one re-send are always safe. Rate limits are raised, never slept
   on: the caller owns the schedule.
 - python-binance keeps the last HTTP response on the client and shares one
@@ -38,15 +38,17 @@ from bot.domain import (
     SymbolFilters,
     WorkingType,
 )
-from bot.exchange import wire
-from bot.exchange.errors import (
+from bot.domain.errors import BinanceErrorCode as Code
+from bot.domain.errors import (
+    DuplicateClientIdError,
     ExchangeError,
-    InvalidOrderError,
     TimestampError,
     UnknownOrderError,
     UnknownStatusError,
     classify,
+    refused,
 )
+from bot.exchange import wire
 from bot.exchange.weights import WeightSnapshot, WeightTracker, documented_weight
 
 with warnings.catch_warnings():
@@ -64,7 +66,6 @@ T = TypeVar("T")
 KLINE_INTERVALS = frozenset(
     "1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M".split()
 )
-DUPLICATE_CLIENT_ID = -4116
 
 
 def make_client(
@@ -192,9 +193,9 @@ class BinanceAdapter:
     def klines(self, symbol: str, interval: str, limit: int = 500) -> list[Kline]:
         self.filters(symbol)
         if interval not in KLINE_INTERVALS:
-            raise classify(-1120, f"Invalid interval {interval!r}.")
+            raise refused(Code.INVALID_INTERVAL, f"Invalid interval {interval!r}.")
         if not 1 <= limit <= 1500:
-            raise classify(-1130, f"limit must be in [1, 1500], got {limit}.")
+            raise refused(Code.INVALID_PARAMETER, f"limit must be in [1, 1500], got {limit}.")
         return self._call(
             "GET /fapi/v1/klines", self._client.futures_klines, _parse=wire.parse_klines,
             _weight=documented_weight("GET /fapi/v1/klines", True, limit),
@@ -205,7 +206,7 @@ class BinanceAdapter:
         table = self._filters if self._filters is not None else self.refresh_filters()
         found = table.get(symbol)
         if found is None:
-            raise classify(-1121, f"Invalid symbol {symbol!r}.")
+            raise refused(Code.BAD_SYMBOL, f"Invalid symbol {symbol!r}.")
         return found
 
     def refresh_filters(self) -> dict[str, SymbolFilters]:
@@ -228,7 +229,7 @@ class BinanceAdapter:
     def set_leverage(self, symbol: str, leverage: int) -> None:
         self.filters(symbol)
         if isinstance(leverage, bool) or not isinstance(leverage, int) or not 1 <= leverage <= 125:
-            raise classify(-4028, f"Leverage {leverage!r} is not valid.")
+            raise refused(Code.INVALID_LEVERAGE, f"Leverage {leverage!r} is not valid.")
         self._call("POST /fapi/v1/leverage", self._client.futures_change_leverage,
                    symbol=symbol, leverage=leverage)
 
@@ -290,7 +291,7 @@ class BinanceAdapter:
     ) -> None:
         self.filters(symbol)
         if algo_id is None and client_algo_id is None:
-            raise classify(-1102, "Either algoId or clientAlgoId must be sent.")
+            raise refused(Code.MANDATORY_PARAM, "Either algoId or clientAlgoId must be sent.")
         params: dict[str, Any] = {}
         if algo_id is not None:
             params["algoId"] = int(algo_id)
@@ -362,9 +363,7 @@ class BinanceAdapter:
         log.warning("[RETRY] %s not on the exchange - re-sending once with the same id", what)
         try:
             return send()
-        except InvalidOrderError as exc:
-            if exc.code != DUPLICATE_CLIENT_ID:
-                raise
+        except DuplicateClientIdError:
             found = lookup()
             if found is None:
                 raise
@@ -372,7 +371,8 @@ class BinanceAdapter:
 
     def _cancel(self, endpoint: str, fn: Callable[..., Any], params: dict[str, Any],
                 what: str) -> None:
-        """A lost cancel answer is resolved by asking again: -2011 then means it worked."""
+        """A lost cancel answer is resolved by asking again: CANCEL_REJECTED then means it
+        worked."""
         try:
             self._call(endpoint, fn, **params)
             return
@@ -399,13 +399,14 @@ class BinanceAdapter:
     def _qty(f: SymbolFilters, qty: Decimal, market: bool = False) -> str:
         text = wire.wire_qty(f, wire.positive(qty, "quantity"), market=market)
         if Decimal(text) <= 0:
-            raise classify(-4003, f"Quantity {qty} rounds to zero at step {f.step_size}.")
+            raise refused(Code.INVALID_QUANTITY,
+                          f"Quantity {qty} rounds to zero at step {f.step_size}.")
         return text
 
     def _call(self, endpoint: str, fn: Callable[..., Any],
               _parse: Callable[[Any], Any] | None = None, _weight: int | None = None,
               **params: Any) -> Any:
-        """One request (plus one re-send after a -1021 resync), its answer parsed."""
+        """One request (plus one re-send after an INVALID_TIMESTAMP resync), its answer parsed."""
         try:
             answer = self._send(endpoint, fn, params, "symbol" in params, _weight)
         except TimestampError:

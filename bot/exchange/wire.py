@@ -30,7 +30,8 @@ from bot.domain import (
     SymbolFilters,
     WorkingType,
 )
-from bot.exchange.errors import classify
+from bot.domain.errors import BinanceErrorCode as Code
+from bot.domain.errors import refused
 
 Wire = Mapping[str, Any]
 _CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
@@ -132,19 +133,20 @@ def wire_qty(filters: SymbolFilters, qty: Decimal, market: bool = False) -> str:
 def positive(value: Decimal | int | str, name: str) -> Decimal:
     """Money arrives as Decimal; a float would carry binary noise onto the wire."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise classify(-1102, f"{name} must be a Decimal, got {type(value).__name__}.")
+        raise refused(Code.MANDATORY_PARAM,
+                      f"{name} must be a Decimal, got {type(value).__name__}.")
     try:
         number = Decimal(value)
     except ArithmeticError:
-        raise classify(-1102, f"{name} is not a number: {value!r}.") from None
+        raise refused(Code.MANDATORY_PARAM, f"{name} is not a number: {value!r}.") from None
     if not number.is_finite() or number <= 0:
-        raise classify(-1102, f"{name} must be a positive number, got {value!r}.")
+        raise refused(Code.MANDATORY_PARAM, f"{name} must be a positive number, got {value!r}.")
     return number
 
 
 def client_id(value: str) -> str:
     if not isinstance(value, str) or not _CLIENT_ID.match(value):
-        raise classify(-1100, f"client id {value!r} breaks ^[.A-Z:/a-z0-9_-]{{1,36}}$.")
+        raise refused(Code.ILLEGAL_CHARS, f"client id {value!r} breaks ^[.A-Z:/a-z0-9_-]{{1,36}}$.")
     return value
 
 
@@ -152,7 +154,7 @@ def side(value: Side | str) -> str:
     try:
         return Side(value).value
     except ValueError:
-        raise classify(-1102, f"side must be BUY or SELL, got {value!r}.") from None
+        raise refused(Code.MANDATORY_PARAM, f"side must be BUY or SELL, got {value!r}.") from None
 
 
 def wire_bool(value: bool) -> str:

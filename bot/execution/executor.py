@@ -26,9 +26,9 @@ from bot.domain import (
     Position,
     Purpose,
     SymbolFilters,
+    client_ids,
 )
-from bot.exchange import client_ids
-from bot.exchange.errors import ExchangeError, UnknownStatusError
+from bot.domain.errors import ExchangeError, UnknownStatusError
 from bot.locks import SymbolLocks
 from bot.protection.coverage import on_losing_side
 from bot.protection.moves import safe_cancel

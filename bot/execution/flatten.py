@@ -15,9 +15,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain import EventKind, Position, Purpose
-from bot.exchange import client_ids
-from bot.exchange.errors import ExchangeError, ReduceOnlyRejectedError
+from bot.domain import EventKind, Position, Purpose, client_ids
+from bot.domain.errors import ExchangeError, ReduceOnlyRejectedError
 from bot.locks import SymbolLocks
 from bot.protection.moves import safe_cancel
 from bot.protection.pnl import pct_of_equity, pnl_usdt

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from bot.domain import EventKind, Position
-from bot.exchange import client_ids
-from bot.exchange.errors import ExchangeError
+from bot.domain import EventKind, Position, client_ids
+from bot.domain.errors import ExchangeError
 from bot.protection.config import StopMode
 from bot.protection.ports import TradeBook, TradeLike, TradeRecord, trades_for
 from bot.protection.stops import Protector, stop_beyond

@@ -23,7 +23,7 @@ class StopMode(StrEnum):
 
 @dataclass(frozen=True)
 class ProtectionConfig:
-    # -2021 ladder: fractions of the mark price the stop is moved beyond it, per rung
+    # would-trigger ladder: fractions of the mark price the stop is moved beyond it, per rung
     retry_buffers: tuple[Decimal, ...] = (Decimal("0.001"), Decimal("0.003"))
     # fallback stop for positions without a recorded stop (adopted, restarted)
     stop_mode: StopMode = StopMode.PERCENT

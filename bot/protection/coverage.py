@@ -40,7 +40,8 @@ class CoverageReport:
         return self.coverage is Coverage.COVERED
 
     def close_position_stop(self, direction: Direction) -> ConditionalOrder | None:
-        """An open closePosition stop on the closing side, wherever its trigger sits (-4130)."""
+        """An open closePosition stop on the closing side, wherever its trigger sits
+        (one per direction: CLOSE_POSITION_STOP_EXISTS)."""
         for order in (*self.covering, *self.ineffective):
             if order.close_position and order.type.is_stop and order.side is direction.closing_side:
                 return order

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain import ConditionalOrder, EventKind, Position
-from bot.exchange.errors import ExchangeError, UnknownOrderError
+from bot.domain.errors import ExchangeError, UnknownOrderError
 from bot.protection.coverage import assess, covered_without
 from bot.protection.stops import Protector, round_stop
 
@@ -73,7 +73,7 @@ def move_stop(
     """Place a reduce-only stop for the whole position at ``new_trigger``, then drop ``replace``.
 
     Reduce-only with quantity because only one closePosition stop may exist per
-    direction (-4130) and the old one is still there while the new one is placed.
+    direction and the old one is still there while the new one is placed.
     """
     ex = protector.exchange
     filters = ex.filters(position.symbol)

@@ -1,4 +1,4 @@
-"""The one stop placer: immediate stop, the -2021/-4142 ladder, emergency close.
+"""The one stop placer: immediate stop, the would-trigger ladder, emergency close.
 
 Used by the executor right after an entry fills and by the monitor and
 reconciliation for any uncovered position. The first request of
@@ -26,22 +26,21 @@ from bot.domain import (
     Position,
     Purpose,
     SymbolFilters,
+    client_ids,
 )
-from bot.exchange import client_ids
-from bot.exchange.errors import (
+from bot.domain.errors import (
     ClosePositionExistsError,
+    DuplicateClientIdError,
     ExchangeError,
     ReduceOnlyRejectedError,
     WouldTriggerError,
 )
-from bot.exchange.interface import Exchange
 from bot.protection.config import ProtectionConfig
 from bot.protection.coverage import assess
-from bot.protection.ports import EventSink
+from bot.protection.ports import EventSink, Exchange
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_CLIENT_ID = -4116  # an open order already has this id (not a policy of its own)
 
 
 class ProtectStatus(StrEnum):
@@ -157,7 +156,7 @@ class Protector:
         self, position: Position, stop_price: Decimal, key: str,
         open_conditionals: Sequence[ConditionalOrder],
     ) -> ProtectOutcome:
-        """Cover an existing position: closePosition unless one already exists (-4130)."""
+        """Cover an existing position: closePosition unless one already exists."""
         filters = self._ex.filters(position.symbol)
         report = assess(position, open_conditionals)
         if report.covered:
@@ -203,7 +202,7 @@ class Protector:
         if existing is not None:
             latency = (time.perf_counter() - started) * 1000
             return self._placed(existing, direction, 0, latency, pending, immediate=False)
-        if exc.code == DUPLICATE_CLIENT_ID:  # the id is taken by another live order: new id
+        if isinstance(exc, DuplicateClientIdError):  # the id is taken by another live order
             fresh = self.next_stop_id(symbol, key, taken=(cid,))
             try:
                 order = self._ex.place_stop(symbol, direction.closing_side, stop_price, fresh,
@@ -227,13 +226,13 @@ class Protector:
         self, exc: ExchangeError, symbol: str, direction: Direction, quantity: Decimal,
         stop_price: Decimal, filters: SymbolFilters, key: str, pending: list[Event], started: float,
     ) -> ProtectOutcome:
-        """-4130: a closePosition stop exists. Re-read; if it covers, done; else go reduce-only."""
+        """A closePosition stop exists already. Re-read; if it covers, done; else reduce-only."""
         try:
             book = self._ex.open_conditional_orders(symbol)
             mark = self._ex.mark_price(symbol)
         except ExchangeError as read_exc:
             pending.append(self._event(EventKind.EXCHANGE_ERROR, symbol, read_exc.code,
-                                       f"re-read after -4130 failed: {read_exc.message}"))
+                                       f"re-read of the stops failed: {read_exc.message}"))
             return self._emergency_close(symbol, direction, quantity, key, pending, 0)
         probe = Position(symbol, direction, quantity, Decimal(0), mark, Decimal(0), 1)
         report = assess(probe, book)

@@ -1,7 +1,7 @@
 """Trailing stops, take-profits and the monitor's ratchet of the fixed stop.
 
 The trailing stop is an extra: the fixed stop stays underneath it. The seed
-sent callbackRate x 100 and got -2007 on every position; here the validated
+sent callbackRate x 100 and got INVALID_CALLBACK_RATE on every position; here the validated
 setting (a percent) goes out as is, and any doubt turns trailing off for that
 position instead of touching the fixed stop.
 """
@@ -20,9 +20,9 @@ from bot.domain import (
     Position,
     Purpose,
     SymbolFilters,
+    client_ids,
 )
-from bot.exchange import client_ids
-from bot.exchange.errors import ExchangeError, InvalidCallbackRateError
+from bot.domain.errors import ExchangeError, InvalidCallbackRateError
 from bot.protection.config import valid_callback_rate
 from bot.protection.stops import Protector
 
@@ -39,7 +39,7 @@ def place_trailing(
                         f"trailing off: callback rate {callback_rate} outside [0.1, 5.0]%",
                         details={"callback_rate": callback_rate, "reason": "invalid_setting"})
         log.warning("[TRAIL] Trailing off for %s: invalid callback rate %s - fixed SL kept",
-                    symbol, callback_rate)
+                    callback_rate, symbol)
         return None
     assert callback_rate is not None
     cid = client_ids.make(Purpose.TRAILING, symbol, key, 0)
@@ -52,8 +52,8 @@ def place_trailing(
         protector.event(EventKind.TRAILING_DISABLED, symbol,
                         f"trailing off: exchange refused callback rate {callback_rate}",
                         code=exc.code, details={"callback_rate": callback_rate})
-        log.warning("[TRAIL] -2007 for %s at callbackRate=%s - trailing off, fixed SL kept",
-                    symbol, callback_rate)
+        log.warning("[TRAIL] callbackRate=%s refused for %s - trailing off, fixed SL kept",
+                    callback_rate, symbol)
         return None
     except ExchangeError as exc:
         protector.event(EventKind.TRAILING_DISABLED, symbol,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from bot.domain import Kline
-from bot.exchange.interface import Exchange
+from bot.protection.ports import Exchange
 
 
 class KlineCache:

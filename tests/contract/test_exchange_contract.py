@@ -20,8 +20,8 @@ from bot.domain import (
     Purpose,
     Side,
     WorkingType,
+    errors,
 )
-from bot.exchange import errors
 from tests.fixtures.exchange import Fault, Venue
 
 BAD_SYMBOL = "NOSUCHUSDT"

@@ -1,4 +1,4 @@
-"""Refuse entries too small to matter (or below the exchange's MIN_NOTIONAL, -4164)."""
+"""Refuse entries too small to matter (or below the exchange's MIN_NOTIONAL filter)."""
 
 from __future__ import annotations
 

@@ -142,7 +142,7 @@ def test_position_flipped_by_hand_when_naked_then_stop_at_the_settings_distance(
 def test_stop_and_close_both_refused_when_entry_filled_then_recorded_and_next_cycle_protects(
     stack: Stack,
 ) -> None:
-    from bot.exchange.errors import RateLimitedError
+    from bot.domain.errors import RateLimitedError
 
     decision = long_decision(stack, pct="0.03")  # not the 2 % fallback: which stop is used shows
     place_stop, market_order = stack.adapter.place_stop, stack.adapter.market_order

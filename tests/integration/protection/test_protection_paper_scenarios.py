@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Decision, Direction, EventKind, Purpose, Side
-from bot.exchange import client_ids
+from bot.domain import Decision, Direction, EventKind, Purpose, Side, client_ids
 from bot.execution.executor import OpenStatus
 from bot.execution.flatten import flatten
 from bot.paper.server import PaperExchange

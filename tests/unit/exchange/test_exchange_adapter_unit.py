@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 import requests
 
-from bot.domain import AlgoStatus, OrderType, Side, WorkingType
-from bot.exchange import errors, wire
+from bot.domain import AlgoStatus, OrderType, Side, WorkingType, errors
+from bot.exchange import wire
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
 from tests.unit.exchange import samples
 from tests.unit.exchange.fakes import FakeClient, api_error, http_response

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import Purpose
-from bot.exchange import client_ids
+from bot.domain import Purpose, client_ids
 
 BINANCE_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 symbols = st.sampled_from(["BTCUSDT", "ETHUSDT", "1000PEPEUSDT", "ATOMUSDT", "ICXUSDT"])

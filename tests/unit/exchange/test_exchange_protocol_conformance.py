@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 from bot.exchange.binance_adapter import BinanceAdapter
-from bot.exchange.interface import Exchange
+from bot.protection.ports import Exchange
 
 MEMBERS = sorted(
     name for name, value in vars(Exchange).items()

@@ -33,8 +33,8 @@ def test_empty_log_gives_no_rates_and_zero_counts(store: Store) -> None:
     assert k.sl_success_rate_24h is None
     assert (k.fill_to_stop_p50_ms, k.fill_to_stop_p99_ms) == (None, None)
     assert k.loss_per_stop_hit_pct is None
-    assert (k.emergency_closes_24h, k.count_2021, k.count_2007, k.stops_canceled_while_open) == (
-        0, 0, 0, 0)
+    assert (k.emergency_closes_24h, k.would_trigger_rejections, k.callback_rate_rejections,
+            k.stops_canceled_while_open) == (0, 0, 0, 0)
     assert (k.open_positions, k.covered_positions, k.equity) == (2, 2, Decimal("10000"))
 
 
@@ -60,7 +60,7 @@ def test_sl_success_rate_counts_protect_calls_not_ladder_steps(store: Store) -> 
     k = metrics.compute_kpis(store, NOW)
     assert k.sl_success_rate_24h == pytest.approx(0.7)
     assert k.emergency_closes_24h == 3
-    assert k.count_2021 == 2 + 3 + 3  # -2021 and -4142: the same "would trigger" answer
+    assert k.would_trigger_rejections == 2 + 3 + 3  # -2021 and -4142: one "would trigger" answer
     assert metrics.immediate_trigger_rejections(store, DAY_AGO) == {-2021: 5, -4142: 3}
 
 
@@ -143,7 +143,7 @@ def test_denials_and_breaches_counted_by_rule_and_code(store: Store) -> None:
     k = metrics.compute_kpis(store, NOW)
     assert k.shorts_blocked_24h == 4
     assert k.position_limit_denials_24h == 2
-    assert k.count_2007 == 1
+    assert k.callback_rate_rejections == 1
     assert k.stops_canceled_while_open == 1  # all time: a breach never ages out
     assert metrics.shorts_blocked(store, None) == 5
 
@@ -161,7 +161,8 @@ def test_metrics_report_over_a_window(store: Store) -> None:
     assert r.sl_success_rate == pytest.approx(2 / 3)
     assert (r.fill_to_stop_p50_ms, r.fill_to_stop_p99_ms) == (4.0, 4.0)
     assert r.naked_seconds == {"ETHUSDT": 10.0}
-    assert (r.rejected_2021, r.rejected_4142, r.emergency_closes) == (0, 1, 1)
+    assert (r.rejected_would_trigger, r.rejected_tp_sl_would_trigger,
+            r.emergency_closes) == (0, 1, 1)
     assert r.stop_hits.count == 0 and r.stop_hits.mean_pct_equity is None
 
 

@@ -30,7 +30,7 @@ from bot.domain import (
     SymbolFilters,
     WorkingType,
 )
-from bot.exchange.errors import ExchangeError, InvalidOrderError, ReduceOnlyRejectedError, classify
+from bot.domain.errors import ExchangeError, InvalidOrderError, ReduceOnlyRejectedError, classify
 from bot.protection.ports import TradeLike, TradeRecord
 
 FILTERS = {

@@ -48,7 +48,7 @@ def test_fallback_stop_atr_uses_true_range_times_multiple() -> None:
 
 
 def test_monitor_when_recorded_stop_already_passed_then_ladder_from_mark() -> None:
-    from bot.exchange import client_ids
+    from bot.domain import client_ids
     from bot.protection.ports import TradeRecord
     from tests.unit.protection.fakes import T0
 

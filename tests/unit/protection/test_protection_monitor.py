@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain import Decision, Direction, EventKind, OrderType, Side
-from bot.exchange import client_ids
+from bot.domain import Decision, Direction, EventKind, OrderType, Side, client_ids
 from bot.protection.config import ProtectionConfig
 from bot.protection.coverage import assess
 from bot.protection.ports import TradeRecord

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.domain import Decision, Direction, EventKind
-from bot.exchange.errors import classify
+from bot.domain.errors import classify
 from bot.execution.executor import OpenStatus
 from bot.protection.config import ProtectionConfig
 from tests.unit.protection.rig import Rig

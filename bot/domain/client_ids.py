@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from bot.domain import Purpose
+from bot.domain.model import Purpose
 
 PREFIX = "qs"
 _ALLOWED = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
