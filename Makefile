@@ -37,6 +37,7 @@ system-deps:
 ## Set up and run the whole suite.
 test: test-venv system-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 soak: test-venv
@@ -47,6 +48,7 @@ bench: test-venv
 
 lint: test-venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
