@@ -17,13 +17,15 @@ import threading
 
 from waitress.server import create_server
 
-from bot.reconcile import LeaseHeldError
+from bot.reconcile import StartRefusedError
 from bot.runtime.assembly import build
 from bot.runtime.bot import Bot
 from bot.runtime.control import BotControl
 from bot.runtime.logs import RingBufferHandler, configure_logging
+from bot.runtime.notify_control import NotificationControl
 from bot.settings import Settings, SettingsError, load_settings
 from bot.settings.model import url_passwords
+from bot.settings.notify import notify_secrets
 from bot.web.webhook import PATH as WEBHOOK_PATH
 from bot.web.webhook import register_webhook
 from dashboard.app import create_app
@@ -40,7 +42,7 @@ def secrets_of(settings: Settings) -> list[str]:
                    settings.dashboard_password):
         if secret is not None:
             values.append(secret.get_secret_value())
-    return values + url_passwords(settings.db_url)
+    return values + url_passwords(settings.db_url) + notify_secrets(settings.notify_urls)
 
 
 def make_dash(bot: Bot):
@@ -52,12 +54,16 @@ def make_dash(bot: Bot):
                                hash_password(s.dashboard_password.get_secret_value()))
     hosts = tuple(dict.fromkeys((*LOOPBACK_HOSTS, s.dash_host)))
     app = create_app(BotControl(bot), mode_label=s.mode, auth=auth, trusted_hosts=hosts,
-                     auth_exempt_paths=(WEBHOOK_PATH,))  # token-checked
+                     auth_exempt_paths=(WEBHOOK_PATH,),  # token-checked
+                     notifications=NotificationControl(bot.c.notifier, bot.c.store))
     app.server.config["MAX_CONTENT_LENGTH"] = 1 << 20  # bounded bodies, chunked or not
     token = s.webhook_token.get_secret_value() if s.webhook_token else None
     register_webhook(app.server, bot.c.queue.submit, token, s.symbols,
                      mark_price=bot.c.exchange.mark_price, events=bot.c.store,
-                     clock=bot.c.clock)
+                     clock=bot.c.clock, entry_gate=bot.c.killswitch.entry_denial,
+                     kill_state=lambda: bot.c.killswitch.state,
+                     dedupe_s=s.webhook_dedupe_s,
+                     min_stop_distance_pct=s.min_stop_distance_pct)
     return app
 
 
@@ -79,8 +85,8 @@ def main() -> int:
     bot = Bot(components)
     try:
         bot.start()
-    except LeaseHeldError as exc:
-        log.critical("[LEASE] %s", exc)
+    except StartRefusedError as exc:  # another process holds the account, or hedge mode
+        log.critical("[START] %s", exc)
         bot.shutdown()
         return 3
     app = make_dash(bot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from bot.monitor import PositionMonitor
 from bot.paper.clock import ManualClock
 from bot.paper.server import PaperExchange
 from bot.protection.config import ProtectionConfig
-from bot.protection.stops import Protector
-from bot.protection.store_adapter import StoreTradeBook
+from bot.protection.recorder import EventRecorder
+from bot.runtime.protection_stack import build_protection
 from bot.store import Store
 
 KEY, SECRET = "bench-key", "bench-secret"
@@ -62,7 +63,7 @@ class BenchRig:
     adapter: BinanceAdapter
     store: Store
     timed: TimedExchange
-    protector: Protector
+    recorder: EventRecorder
     executor: Executor
     monitor: PositionMonitor
     tmp: tempfile.TemporaryDirectory
@@ -76,17 +77,17 @@ class BenchRig:
 def build(symbols: list[str] | None = None, balance: Decimal = Decimal("100000")) -> BenchRig:
     paper = PaperExchange(KEY, SECRET, seed=3, clock=ManualClock(), balance=balance,
                           symbols=symbols, weight_limit=None, order_limits=False,
-                          tick_interval_s=None)
+                          tick_interval_s=None, slippage_bps=0)
     paper.start()
-    adapter = BinanceAdapter(make_client(KEY, SECRET, futures_url=paper.futures_url))
+    adapter = BinanceAdapter(make_client(KEY, SECRET, futures_url=paper.futures_url),
+                             order_client=make_client(KEY, SECRET, futures_url=paper.futures_url))
     tmp = tempfile.TemporaryDirectory(prefix="qs-bench-")
     store = Store(f"sqlite:///{Path(tmp.name) / 'bench.db'}")
     timed = TimedExchange(adapter)
-    protector = Protector(timed, store, ProtectionConfig())
-    locks = SymbolLocks()
-    book = StoreTradeBook(store)
-    return BenchRig(paper, adapter, store, timed, protector, Executor(protector, book, locks),
-                    PositionMonitor(protector, book, locks), tmp)
+    clock = lambda: datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC)  # noqa: E731
+    stack = build_protection(timed, store, store, SymbolLocks(), ProtectionConfig(), clock)
+    return BenchRig(paper, adapter, store, timed, stack.recorder, stack.executor, stack.monitor,
+                    tmp)
 
 
 def percentile(values: list[float], pct: float) -> float:

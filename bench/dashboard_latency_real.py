@@ -2,7 +2,8 @@
 and 200 open positions on the paper exchange.
 
 Run from the repository root:  .venv/bin/python bench/dashboard_latency_real.py
-    [--positions 200] [--events 100000] [--rounds 200] [--tti-runs 3] [--profile]
+    [--positions 200] [--events 100000] [--trades 10000] [--rounds 200] [--tti-runs 3]
+    [--profile]
 
 bench/dashboard_latency.py measures the dashboard over a FakeControl; this one
 measures what an operator's browser really waits for: the bot's views filled
@@ -10,6 +11,9 @@ by a real monitor cycle, the red flags, rules, kill state and equity read from
 the database each poll. The app is built like app.make_dash but with the
 dashboard's snapshot cache off (snapshot_ttl=0), because at the 2 s poll
 period every poll misses a 0.5 s cache. Everything stays on loopback.
+The books' tabs (closed trades, performance, equity) refresh every 10 s while shown: they
+count as polling callbacks too, over 10 000 closed trades, a week of equity a minute apart,
+10 000 signals and decisions (bench/_books.py).
 Targets: p95 <= 50 ms per polling callback; page interactive <= 2 s.
 """
 
@@ -40,6 +44,7 @@ with warnings.catch_warnings():  # python-binance's deprecated websockets import
     from bot.runtime.assembly import build  # noqa: E402
 
 from app import make_dash  # noqa: E402
+from bench._books import books_scenarios, fill_books  # noqa: E402
 from bench.dashboard_latency import (  # noqa: E402
     HOST,
     P95_TARGET_MS,
@@ -67,6 +72,7 @@ from tests.fixtures.dashboard import (  # noqa: E402
 from tests.fixtures.paper import StaticMarket  # noqa: E402
 
 KEY, SECRET, TOKEN = "bench-key", "bench-secret", "bench-token"
+BATCH = 25
 MINUTE_MS = 60_000
 
 # (kind, weight): the mix a busy week leaves behind, red-flag kinds included
@@ -91,6 +97,9 @@ def start_venue(symbols: list[str]) -> PaperExchange:
     venue = PaperExchange(api_key=KEY, api_secret=SECRET, seed=7, clock=clock,
                           balance=Decimal("100000000"), market=StaticMarket(symbols),
                           symbols=symbols, weight_limit=None, order_limits=False)
+    # the venue's weight minute follows its (manual) clock, not the wall's: advancing it
+    # between batches of entries gives each batch a fresh minute (see open_positions)
+    venue.limiter._wall_ms = clock.now_ms
     venue.start(host="127.0.0.1", port=0)
     return venue
 
@@ -98,7 +107,7 @@ def start_venue(symbols: list[str]) -> PaperExchange:
 def start_bot(db_dir: Path, venue: PaperExchange, symbols: list[str]) -> Bot:
     settings = load_settings({
         "QT_DB_URL": f"sqlite:///{db_dir}/bench.db", "QT_PAPER_API_KEY": KEY,
-        "QT_PAPER_API_SECRET": SECRET, "QT_WEBHOOK_TOKEN": TOKEN,
+        "QT_PAPER_API_SECRET": SECRET, "QT_WEBHOOK_TOKEN": TOKEN, "QT_WEBHOOK_DEDUPE_S": "0",
         "QT_SYMBOLS": ",".join(symbols), "QT_MAX_OPEN_POSITIONS": str(len(symbols)),
         "QT_STOP_MODE": "percent", "QT_STOP_PCT": "0.02", "QT_RISK_PER_TRADE": "0.0005",
         "QT_LEVERAGE": "20",
@@ -108,17 +117,20 @@ def start_bot(db_dir: Path, venue: PaperExchange, symbols: list[str]) -> Bot:
     return bot
 
 
-def open_positions(bot: Bot, symbols: list[str]) -> float:
-    """Through the webhook and the executor, 50 signals at a time (the queue holds 100)."""
+def open_positions(bot: Bot, venue: PaperExchange, symbols: list[str]) -> float:
+    """Through the webhook and the executor, BATCH signals a (venue) minute: each costs ~40
+    request weight and the bot keeps 20 % of the 2 400 a minute for protection."""
     client = make_dash(bot).server.test_client()
     started = time.perf_counter()
-    for i in range(0, len(symbols), 50):
-        for symbol in symbols[i:i + 50]:
+    for i in range(0, len(symbols), BATCH):
+        for symbol in symbols[i:i + BATCH]:
             resp = client.post("/api/signals", headers={"X-QT-Token": TOKEN, **HOST},
                                json={"symbol": symbol, "side": "BUY", "confidence": 0.9})
             if resp.status_code != 202:
                 raise SystemExit(f"webhook refused {symbol}: {resp.get_json()}")
         bot.run_executor()
+        venue.clock.advance(61_000)  # a new minute of request weight at the venue...
+        bot.run_monitor()  # ...which its answers to the monitor's (essential) reads tell the bot
     bot.run_monitor()
     bot.rollup()
     return time.perf_counter() - started
@@ -162,7 +174,8 @@ def fill_events(bot: Bot, count: int, symbols: list[str], seed: int = 7) -> floa
 
 
 def bench_callbacks(bot: Bot, rounds: int, profile: bool, freeze: bool) -> tuple[dict, str]:
-    app = create_app(BotControl(bot), mode_label=bot.c.settings.mode, snapshot_ttl=0,
+    control = BotControl(bot)
+    app = create_app(control, mode_label=bot.c.settings.mode, snapshot_ttl=0,
                      trusted_hosts=("127.0.0.1",))
     client = app.server.test_client()
     poll = find_dependency(client, HOST, input_id=ids.POLL_INTERVAL,
@@ -206,8 +219,18 @@ def bench_callbacks(bot: Bot, rounds: int, profile: bool, freeze: bool) -> tuple
         "poll: steady (nothing changed)": steady_body,
         "price chart (every 10 s / on select)": price_body,
     }
+    scenarios.update(books_scenarios(client, HOST, post))
+    for body in scenarios.values():
+        post(body)  # warm: the first request of each builds its caches
     results = {name: summarise(time_requests(lambda _i, b=body: post(b, False), rounds))
                for name, body in scenarios.items()}
+
+    def performance_after_a_close(_i: int) -> None:
+        control._performance = None  # as after a trade closed: aggregated again
+        post(scenarios["books: performance (books unchanged)"], False)
+
+    results["books: performance (a trade closed: recomputed)"] = summarise(
+        time_requests(performance_after_a_close, max(10, rounds // 4)))
 
     def after_cycle(_i: int) -> None:
         post(steady_body, False)
@@ -248,6 +271,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=200)
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--trades", type=int, default=10_000, help="closed trades in the books")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--tti-runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile 100 polls, print top 30")
@@ -263,21 +287,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="qs-bench-") as tmp:
         bot = start_bot(Path(tmp), venue, symbols)
         try:
-            open_s = open_positions(bot, symbols)
+            open_s = open_positions(bot, venue, symbols)
             open_now = len(venue.control.state()["positions"])
             if open_now != args.positions:
                 raise SystemExit(f"only {open_now} of {args.positions} positions opened")
             fill_s = fill_events(bot, args.events, symbols)
+            fill_books(bot.c.store, symbols, args.trades, bot.c.clock())
             db_mb = os.path.getsize(Path(tmp) / "bench.db") / 1e6
             print(f"[BENCH] Real dashboard: {open_now} open positions (opened in {open_s:.1f} s), "
                   f"{bot.c.store.last_event_id()} events in SQLite ({db_mb:.0f} MB, "
-                  f"filled in {fill_s:.1f} s), {args.rounds} requests per row, "
+                  f"filled in {fill_s:.1f} s), {args.trades} closed trades, "
+                  f"{args.rounds} requests per row, "
                   f"gc.freeze {'off' if args.no_gc_freeze else 'on'}")
             results, profile = bench_callbacks(bot, args.rounds, args.profile,
                                                not args.no_gc_freeze)
             ok = True
             for name, pct in results.items():
-                polling = name.startswith("poll")
+                polling = name.startswith(("poll", "books"))
                 verdict = "OK" if pct["cpu_p95"] <= P95_TARGET_MS else (
                     "SLOW" if polling else "info")
                 ok &= verdict != "SLOW"

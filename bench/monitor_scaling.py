@@ -46,7 +46,7 @@ def main() -> None:
         print(f"{n:>5} {max(reqs):>9} {weight:>12} {p50:>10.2f} {percentile(times, 99):>8.2f} "
               f"{reads50:>10.2f} {bot50:>8.2f} {covered:>8}   "
               f"cycle x{p50 / baseline:.2f}, bot x{bot50 / bot_baseline:.2f} of N={sizes[0]}")
-    print("reads = time inside the three exchange calls (the venue's answer); "
+    print("reads = time inside the two exchange calls (the venue's answer); "
           "bot = cycle - reads (the monitor's own work, incl. its event write)")
 
 

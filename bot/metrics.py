@@ -146,6 +146,37 @@ def naked_seconds(
     return total
 
 
+@dataclass(frozen=True)
+class CoverageHistory:
+    naked_since: datetime | None  # still naked: since when
+    reprotected_at: datetime | None  # the stop that ended the last naked spell
+    last_naked_s: float | None  # how long that spell lasted
+
+
+def coverage_history(store: EventSource, limit: int = 500) -> dict[str, CoverageHistory]:
+    """Per symbol, the last naked spell from the newest events: what the positions card says
+    next to the coverage ("COVERED · re-protected 05:20:16 · naked 9 s")."""
+    kinds = (EventKind.NAKED_DETECTED, EventKind.STOP_PLACED, EventKind.POSITION_CLOSED)
+    started: dict[str, datetime] = {}
+    last: dict[str, tuple[datetime, float]] = {}
+    newest = store.events(kinds=kinds, limit=limit, newest_first=True)
+    for ev in reversed(newest):
+        if ev.symbol is None:
+            continue
+        if ev.kind is EventKind.NAKED_DETECTED:
+            started.setdefault(ev.symbol, ev.at)
+        elif ev.symbol in started:
+            start = started.pop(ev.symbol)
+            if ev.kind is EventKind.STOP_PLACED:
+                last[ev.symbol] = (ev.at, max(0.0, (ev.at - start).total_seconds()))
+    out = {}
+    for symbol in set(started) | set(last):
+        again = last.get(symbol)
+        out[symbol] = CoverageHistory(started.get(symbol), again[0] if again else None,
+                                      again[1] if again else None)
+    return out
+
+
 def loss_per_stop_hit(
     store: EventSource, since: datetime | None, until: datetime | None = None
 ) -> StopHitLoss:

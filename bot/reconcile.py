@@ -12,17 +12,54 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain import EventKind
+from bot.domain.errors import ExchangeError
 from bot.monitor import CycleReport, PositionMonitor
+from bot.protection.config import ProtectionConfig
 from bot.protection.ports import LeaseStore
-from bot.protection.stops import Protector
+from bot.protection.recorder import EventRecorder
 
 log = logging.getLogger(__name__)
 
 
-class LeaseHeldError(RuntimeError):
+class StartRefusedError(RuntimeError):
+    """The bot must not manage this account as things stand; the message says what to change."""
+
+
+class LeaseHeldError(StartRefusedError):
     """Another bot process manages this account: refuse to run rather than fight over stops."""
+
+
+class HedgeModeError(StartRefusedError):
+    """The account is in hedge mode: orders would need ``positionSide`` and reduce-only
+    stops are refused there, so no position could be protected."""
+
+
+HEDGE_MODE_HELP = (
+    "the account is in hedge mode (dualSidePosition=true); QuantShield trades one-way only. "
+    "Switch it to one-way: on Binance, Futures > Preferences > Position Mode > One-way; or "
+    "through the API, POST /fapi/v1/positionSide/dual with dualSidePosition=false (allowed "
+    "only with no open positions and no open orders). Then start again."
+)
+
+
+class PositionModeReader(Protocol):
+    def dual_side_position(self) -> bool: ...
+
+
+def require_one_way(exchange: PositionModeReader) -> None:
+    """Refuse to start in hedge mode; an unanswerable question (a venue without the
+    endpoint, a lost answer) is logged and does not block the start."""
+    try:
+        dual = exchange.dual_side_position()
+    except ExchangeError as exc:
+        log.warning("[START] Position mode unknown (%s): assuming one-way and going on", exc)
+        return
+    if dual:
+        raise HedgeModeError(HEDGE_MODE_HELP)
+    log.info("[START] Position mode: one-way")
 
 
 @dataclass(frozen=True)
@@ -32,11 +69,12 @@ class ReconcileReport:
 
 
 class Reconciler:
-    def __init__(self, protector: Protector, monitor: PositionMonitor, leases: LeaseStore,
-                 owner: str) -> None:
+    def __init__(self, monitor: PositionMonitor, leases: LeaseStore, recorder: EventRecorder,
+                 config: ProtectionConfig, owner: str) -> None:
         if not owner:
             raise ValueError("lease owner must not be empty")
-        self._p = protector
+        self._rec = recorder
+        self._cfg = config
         self._monitor = monitor
         self._leases = leases
         self._owner = owner
@@ -44,24 +82,25 @@ class Reconciler:
 
     @property
     def account(self) -> str:
-        return self._p.config.account
+        return self._cfg.account
 
     @property
     def held(self) -> bool:
         return self._held
 
     def acquire(self) -> None:
-        cfg = self._p.config
+        cfg = self._cfg
         if not self._leases.acquire_lease(cfg.account, self._owner, cfg.lease_ttl_s,
-                                          self._p.now()):
+                                          self._rec.now()):
             raise LeaseHeldError(
                 f"another QuantShield process holds the lease for account {cfg.account!r}; "
                 "refusing to manage it (stop the other process, or wait "
                 f"{cfg.lease_ttl_s:.0f} s for its lease to expire)"
             )
         self._held = True
-        self._p.event(EventKind.LEASE, None, f"lease acquired by {self._owner}",
-                      details={"account": cfg.account, "owner": self._owner, "action": "acquire"})
+        self._rec.record(EventKind.LEASE, None, f"lease acquired by {self._owner}",
+                         details={"account": cfg.account, "owner": self._owner,
+                                  "action": "acquire"})
         log.info("[LEASE] %s holds account %s (ttl %s s)", self._owner, cfg.account,
                  cfg.lease_ttl_s)
 
@@ -81,12 +120,12 @@ class Reconciler:
 
     def renew(self) -> bool:
         """Called by the scheduler; False means the lease was lost and trading must stop."""
-        cfg = self._p.config
-        ok = self._leases.renew_lease(cfg.account, self._owner, cfg.lease_ttl_s, self._p.now())
+        cfg = self._cfg
+        ok = self._leases.renew_lease(cfg.account, self._owner, cfg.lease_ttl_s, self._rec.now())
         if not ok and self._held:
             self._held = False
-            self._p.event(EventKind.LEASE, None, f"lease lost by {self._owner}",
-                          details={"account": cfg.account, "owner": self._owner,
+            self._rec.record(EventKind.LEASE, None, f"lease lost by {self._owner}",
+                             details={"account": cfg.account, "owner": self._owner,
                                    "action": "lost"})
             log.critical("[LEASE] %s lost the lease for %s - stop managing it", self._owner,
                          cfg.account)
@@ -94,5 +133,5 @@ class Reconciler:
 
     def release(self) -> None:
         if self._held:
-            self._leases.release_lease(self._p.config.account, self._owner)
+            self._leases.release_lease(self._cfg.account, self._owner)
             self._held = False

@@ -17,8 +17,26 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
 from bot.control.api import ControlApi
-from bot.domain import Mode
-from dashboard import activity, charts, header, ids, kill_switch, kpis, positions, red_flags, rules
+from bot.control.notify_api import NotificationsApi
+from bot.domain import Mode, Snapshot
+from dashboard import (
+    activity,
+    audit,
+    charts,
+    connection,
+    header,
+    ids,
+    kill_switch,
+    kpis,
+    performance,
+    positions,
+    red_flags,
+    rules,
+    signals,
+    tabs,
+    trades,
+)
+from dashboard import notifications as notify_panel
 from dashboard.callback_guard import install_request_validation
 from dashboard.context import DashContext, SnapshotSource, utc_now
 from dashboard.polling import register_poll
@@ -53,11 +71,12 @@ def parse_mode(mode_label: str | Mode) -> Mode:
         return mode_label if isinstance(mode_label, Mode) else Mode(str(mode_label).lower())
     except ValueError as exc:
         raise ValueError(
-            f"mode_label must be one of paper, testnet, live; got {mode_label!r}"
+            f"mode_label must be one of {', '.join(Mode)}; got {mode_label!r}"
         ) from exc
 
 
-def build_layout(ctx: DashContext, mode: Mode, poll_ms: int) -> html.Div:
+def build_layout(ctx: DashContext, mode: Mode, poll_ms: int,
+                 notifications: NotificationsApi | None = None) -> html.Div:
     """The page; built per load so the rules form shows the rules as they are now."""
     snap = ctx.source.get()
     return html.Div(
@@ -67,36 +86,50 @@ def build_layout(ctx: DashContext, mode: Mode, poll_ms: int) -> html.Div:
             dcc.Store(id=ids.FLAGS_SIGNATURE),
             dcc.Store(id=ids.ACTIVITY_CURSOR),
             dcc.Store(id=ids.KILL_PENDING),
+            connection.layout(poll_ms),
             header.layout(mode),
-            dbc.Container(
-                [
-                    kpis.layout(),
-                    positions.layout(),
-                    dbc.Row(
-                        [
-                            dbc.Col(charts.layout(), lg=8),
-                            dbc.Col(red_flags.layout(), lg=4, className="mb-3"),
-                        ],
-                        className="g-3",
-                    ),
-                    dbc.Row(
-                        [
-                            dbc.Col(rules.layout(snap.rules), lg=6),
-                            dbc.Col([kill_switch.layout(), activity.layout()], lg=6),
-                        ],
-                        className="g-3",
-                    ),
-                ],
+            html.Main(dbc.Container(
+                tabs.layout([
+                    (tabs.LIVE, "Live", live_layout(snap, notifications)),
+                    (tabs.TRADES, "Closed trades", trades.layout()),
+                    (tabs.PERFORMANCE, "Performance", performance.layout()),
+                    (tabs.SIGNALS, "Signals", signals.layout()),
+                    (tabs.AUDIT, "Audit", audit.layout()),
+                ]),
                 fluid=True,
                 className="pb-4",
-            ),
+            )),
         ],
         className="qs-root",
     )
 
 
+def live_layout(snap: Snapshot, notifications: NotificationsApi | None) -> html.Div:
+    """The live tab: what the 2 s poll keeps fresh."""
+    return html.Div([
+        kpis.layout(),
+        positions.layout(),
+        dbc.Row(
+            [
+                dbc.Col(charts.layout(), lg=8),
+                dbc.Col(red_flags.layout(), lg=4, className="mb-3"),
+            ],
+            className="g-3",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(rules.layout(snap.rules), lg=6),
+                dbc.Col([kill_switch.layout(), activity.layout()], lg=6),
+            ],
+            className="g-3",
+        ),
+        notify_panel.layout(notifications),
+    ])
+
+
 def register_callbacks(
-    app: Dash, control: ControlApi, ctx: DashContext | None = None
+    app: Dash, control: ControlApi, ctx: DashContext | None = None,
+    notifications: NotificationsApi | None = None,
 ) -> DashContext:
     """Attach every card's callbacks to ``app`` (not to a global), so several apps can coexist."""
     ctx = ctx or DashContext(control=control, source=SnapshotSource(control))
@@ -109,9 +142,15 @@ def register_callbacks(
         activity.poll_part(),
         kill_switch.poll_part(),
     ]
+    if notifications is not None:
+        parts.append(notify_panel.poll_part(notifications))
+        notify_panel.register(app, notifications, ctx.actor)
     register_poll(app, ctx, parts)
-    for card in (charts, red_flags, rules, kill_switch):
+    for card in (charts, red_flags, rules, kill_switch, activity, trades, performance, signals,
+                 audit):
         card.register(app, ctx)
+    connection.register(app)
+    tabs.register(app)
     return ctx
 
 
@@ -122,6 +161,7 @@ def create_app(
     auth: BasicAuthConfig | None = None,
     trusted_hosts: Iterable[str] | None = ("127.0.0.1", "localhost", "::1"),
     auth_exempt_paths: Iterable[str] = (),
+    notifications: NotificationsApi | None = None,
     poll_ms: int = POLL_MS,
     snapshot_ttl: float = 0.5,
     now: Callable[[], datetime] = utc_now,
@@ -155,7 +195,7 @@ def create_app(
     install_request_validation(app)
     source = SnapshotSource(control, ttl=snapshot_ttl, clock=monotonic)
     ctx = DashContext(control=control, source=source, now=now, actor=current_actor)
-    app.layout = lambda: build_layout(ctx, mode, poll_ms)
-    register_callbacks(app, control, ctx)
+    app.layout = lambda: build_layout(ctx, mode, poll_ms, notifications)
+    register_callbacks(app, control, ctx, notifications)
     log.info("[DASH] Dashboard ready: mode=%s auth=%s", mode.value.upper(), "on" if auth else "off")
     return app

@@ -23,6 +23,20 @@ CALLBACK_PATH = "/_dash-update-component"
 VALUE_TYPES: dict[tuple[str, str], tuple[type, ...]] = {
     (ids.CHART_SYMBOL, "value"): (str, type(None)),
     (ids.ACTIVITY_CURSOR, "data"): (dict, type(None)),
+    (ids.PAGE_ACTIVE, "data"): (str, type(None)),
+    (ids.TRADES_SYMBOL, "value"): (str, type(None)),
+    (ids.TRADES_REASON, "value"): (str, type(None)),
+    (ids.TRADES_SIDE, "value"): (str, type(None)),
+    (ids.TRADES_PAGER, "active_page"): (int, type(None)),
+    (ids.PERF_RANGE, "value"): (str, type(None)),
+    (ids.SIGNALS_VERDICT, "value"): (str, type(None)),
+    (ids.SIGNALS_SYMBOL, "value"): (str, type(None)),
+    (ids.SIGNALS_RULE, "value"): (str, type(None)),
+    (ids.SIGNALS_PAGER, "active_page"): (int, type(None)),
+    (ids.ACTIVITY_LEVEL, "value"): (str, type(None)),
+    (ids.ACTIVITY_SYMBOL, "value"): (str, type(None)),
+    (ids.ACTIVITY_KIND, "value"): (str, type(None)),
+    (ids.ACTIVITY_SEARCH, "value"): (str, type(None)),
 }
 # What Dash allows at a wildcard's place in a pattern-matching id.
 ID_VALUE_TYPES = (str, int, float, bool)

@@ -2,14 +2,17 @@
 
 The builders take view objects and return plotly figure JSON (dicts), so they
 are tested without a server (``go.Figure(fig)`` validates them); the callbacks
-only fetch the views and hand them over.
+only fetch the views and hand them over. Times are the bot's, in UTC; with no
+data a figure says so in words instead of drawing an empty grid, and every
+graph has a fixed height so the page does not jump when the data arrives.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -19,9 +22,16 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from bot.domain import ChartView, EquityPoint, Regime, RegimeView, Snapshot
 from dashboard import ids
 from dashboard.context import DashContext
+from dashboard.formatting import fmt_price, plot_time
 from dashboard.polling import PollPart
 
 CHART_REFRESH_MS = 10_000
+PRICE_HEIGHT = 360
+HISTORY_HEIGHT = 260
+SINGLE_POINT_SPAN = timedelta(hours=1)  # x-range around a lone point (no sub-ms ticks)
+_BUY_SIDES = frozenset({"BUY", "LONG"})
+_SELL_SIDES = frozenset({"SELL", "SHORT"})
+_UP_COLOR, _DOWN_COLOR, _EXIT_COLOR = "#3dd68c", "#ff6b6b", "#ffc107"
 _TEMPLATE = "plotly_dark"
 _BG = "rgba(0,0,0,0)"
 REGIME_LEVEL = {Regime.DOWNTREND: -1, Regime.SIDEWAYS: 0, Regime.UPTREND: 1}
@@ -53,20 +63,65 @@ def _base(title: str, height: int) -> Figure:
             "uirevision": title,
             "shapes": [],
             "annotations": [],
+            "xaxis": {"title": {"text": "UTC", "font": {"size": 11}}},
         },
     }
+
+
+def _empty(title: str, height: int, message: str) -> Figure:
+    """No grid, no axes: just the message, at the figure's usual height."""
+    fig = _base(title, height)
+    fig["layout"]["xaxis"] = {"visible": False}
+    fig["layout"]["yaxis"] = {"visible": False}
+    fig["layout"]["annotations"].append(
+        {
+            "text": message,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "showarrow": False,
+            "font": {"size": 14, "color": "#adb5bd"},
+        }
+    )
+    return fig
+
+
+def _time_axis(times: Sequence[datetime]) -> dict:
+    """An x-axis in UTC; one instant alone gets a readable span around it."""
+    axis: dict = {"title": {"text": "UTC", "font": {"size": 11}}, "type": "date"}
+    if times and len(set(times)) == 1:
+        axis["range"] = [plot_time(times[0] - SINGLE_POINT_SPAN),
+                         plot_time(times[0] + SINGLE_POINT_SPAN)]
+    return axis
+
+
+def fill_marker(side: str) -> tuple[str, str]:
+    """(symbol, colour) of an entry fill: a LONG/BUY fill points up in green, SHORT/SELL down."""
+    key = str(side).upper()
+    if key in _BUY_SIDES:
+        return "triangle-up", _UP_COLOR
+    if key in _SELL_SIDES:
+        return "triangle-down", _DOWN_COLOR
+    return "circle", "#adb5bd"
+
+
+def _ms_time(ms: int) -> str:
+    return plot_time(datetime.fromtimestamp(ms / 1000, UTC))
 
 
 def build_price_figure(chart: ChartView | None) -> Figure:
     """Candles with entry (blue), stop (red) and take-profit (green) lines and fill markers."""
     if chart is None:
-        return _base("No position selected", 360)
-    fig = _base(f"{chart.symbol}", 360)
+        return _empty("Position chart", PRICE_HEIGHT, "No open positions")
+    if not chart.klines and chart.entry is None and not chart.fills:
+        return _empty(chart.symbol, PRICE_HEIGHT, f"No candles for {chart.symbol} yet")
+    fig = _base(f"{chart.symbol}", PRICE_HEIGHT)
     if chart.klines:
         fig["data"].append(
             {
                 "type": "candlestick",
-                "x": [k.open_time.isoformat() for k in chart.klines],
+                "x": [plot_time(k.open_time) for k in chart.klines],
                 "open": [float(k.open) for k in chart.klines],
                 "high": [float(k.high) for k in chart.klines],
                 "low": [float(k.low) for k in chart.klines],
@@ -103,7 +158,7 @@ def build_price_figure(chart: ChartView | None) -> Figure:
                     "x": 0,
                     "yref": "y",
                     "y": y,
-                    "text": f"{label} {level}",
+                    "text": f"{label} {fmt_price(level)}",
                     "showarrow": False,
                     "xanchor": "left",
                     "yanchor": "bottom",
@@ -111,35 +166,55 @@ def build_price_figure(chart: ChartView | None) -> Figure:
                 }
             )
     if chart.fills:
-        sides = [side for _, _, side in chart.fills]
+        markers = [fill_marker(side) for _, _, side in chart.fills]
         fig["data"].append(
             {
                 "type": "scatter",
-                "x": [
-                    datetime.fromtimestamp(ms / 1000, UTC).isoformat() for ms, _, _ in chart.fills
-                ],
+                "x": [_ms_time(ms) for ms, _, _ in chart.fills],
                 "y": [float(price) for _, price, _ in chart.fills],
                 "mode": "markers",
                 "marker": {
-                    "symbol": ["triangle-up" if s == "BUY" else "triangle-down" for s in sides],
-                    "size": 11,
-                    "color": ["#20c997" if s == "BUY" else "#fd7e14" for s in sides],
+                    "symbol": [symbol for symbol, _ in markers],
+                    "size": 12,
+                    "color": [color for _, color in markers],
+                    "line": {"width": 1, "color": "#11151a"},
                 },
-                "text": [f"{side} @ {price}" for _, price, side in chart.fills],
+                "text": [_marker_text("entry", side, price) for _, price, side in chart.fills],
                 "hoverinfo": "text+x",
                 "name": "fills",
             }
         )
-    fig["layout"]["xaxis"] = {"rangeslider": {"visible": False}}
+    if chart.exits:
+        fig["data"].append(
+            {
+                "type": "scatter",
+                "x": [_ms_time(ms) for ms, _, _ in chart.exits],
+                "y": [float(price) for _, price, _ in chart.exits],
+                "mode": "markers",
+                "marker": {"symbol": "x", "size": 11, "color": _EXIT_COLOR},
+                "text": [_marker_text("exit", reason, price) for _, price, reason in chart.exits],
+                "hoverinfo": "text+x",
+                "name": "exits",
+            }
+        )
+    fig["layout"]["xaxis"] = {**_time_axis([k.open_time for k in chart.klines]),
+                              "rangeslider": {"visible": False}}
     return fig
 
 
+def _marker_text(kind: str, label: str, price: Decimal) -> str:
+    return f"{kind} {label} @ {fmt_price(price)}"
+
+
 def build_equity_figure(points: Sequence[EquityPoint]) -> Figure:
-    fig = _base("Equity (USDT)", 260)
+    if not points:
+        return _empty("Equity (USDT)", HISTORY_HEIGHT, "No equity history yet")
+    fig = _base("Equity (USDT)", HISTORY_HEIGHT)
+    fig["layout"]["xaxis"] = _time_axis([p.at for p in points])
     fig["data"].append(
         {
             "type": "scatter",
-            "x": [p.at.isoformat() for p in points],
+            "x": [plot_time(p.at) for p in points],
             "y": [float(p.equity) for p in points],
             "mode": "lines",
             "line": {"color": "#0dcaf0", "width": 2},
@@ -151,18 +226,22 @@ def build_equity_figure(points: Sequence[EquityPoint]) -> Figure:
 
 def build_regime_figure(history: Sequence[RegimeView]) -> Figure:
     """The regime as a step line (-1 down, 0 sideways, +1 up); hover shows the inputs."""
-    fig = _base("Market regime (BTCUSDT)", 260)
+    title = "Market regime (BTCUSDT)"
     dated = [h for h in history if h.computed_at is not None]
+    if not dated:
+        return _empty(title, HISTORY_HEIGHT, "No regime reading yet")
+    fig = _base(title, HISTORY_HEIGHT)
+    fig["layout"]["xaxis"] = _time_axis([h.computed_at for h in dated if h.computed_at])
     fig["data"].append(
         {
             "type": "scatter",
-            "x": [h.computed_at.isoformat() for h in dated if h.computed_at],
+            "x": [plot_time(h.computed_at) for h in dated if h.computed_at],
             "y": [REGIME_LEVEL[h.regime] for h in dated],
             "mode": "lines+markers",
             "line": {"shape": "hv", "color": "#adb5bd"},
             "marker": {"color": [_REGIME_COLOR[h.regime] for h in dated], "size": 8},
             "text": [_inputs_text(h) for h in dated],
-            "hovertemplate": "%{x}<br>%{text}<extra></extra>",
+            "hovertemplate": "%{x} UTC<br>%{text}<extra></extra>",
             "name": "regime",
         }
     )
@@ -189,7 +268,7 @@ def render_regime_inputs(current: RegimeView | None) -> list:
     return [
         html.Span(
             [html.Span(f"{k} ", className="text-muted"), fmt_input(v)],
-            className="badge text-bg-secondary me-1 fw-normal",
+            className="badge text-bg-dark border me-1 fw-normal",
         )
         for k, v in sorted(current.inputs.items())
     ]
@@ -199,8 +278,22 @@ def symbol_options(symbols: Sequence[str]) -> list[dict[str, str]]:
     return [{"label": s, "value": s} for s in sorted(set(symbols))]
 
 
+def loading_figure(title: str, height: int) -> Figure:
+    return _empty(title, height, "Loading…")
+
+
+def _graph(graph_id: str, figure: Figure, height: int) -> dcc.Graph:
+    """A graph whose box has its final height from the first paint (no layout shift)."""
+    return dcc.Graph(
+        id=graph_id,
+        figure=figure,
+        config={"displaylogo": False, "displayModeBar": False},
+        style={"height": f"{height}px", "minHeight": f"{height}px"},
+        className="qs-graph",
+    )
+
+
 def layout() -> html.Div:
-    graph_config = {"displaylogo": False, "displayModeBar": False}
     return html.Div(
         [
             dbc.Card(
@@ -208,25 +301,30 @@ def layout() -> html.Div:
                     dbc.CardHeader(
                         dbc.Row(
                             [
-                                dbc.Col("Position chart", width="auto"),
                                 dbc.Col(
-                                    dcc.Dropdown(
+                                    dbc.Label("Position chart", html_for=ids.CHART_SYMBOL,
+                                              className="m-0"),
+                                    width="auto",
+                                ),
+                                dbc.Col(
+                                    dbc.Select(
                                         id=ids.CHART_SYMBOL,
                                         options=[],
                                         placeholder="choose a position",
-                                        clearable=False,
-                                        className="qs-dropdown",
+                                        size="sm",
+                                        className="qs-symbol-select",
                                     ),
-                                    width=6,
+                                    xs=7,
+                                    sm=6,
                                 ),
                             ],
                             align="center",
                             justify="between",
+                            className="g-2",
                         )
                     ),
-                    dcc.Graph(
-                        id=ids.CHART_PRICE, config=graph_config, figure=build_price_figure(None)
-                    ),
+                    _graph(ids.CHART_PRICE, loading_figure("Position chart", PRICE_HEIGHT),
+                           PRICE_HEIGHT),
                     dcc.Interval(id=ids.CHART_TICK, interval=CHART_REFRESH_MS),
                     dcc.Store(id=ids.CHART_HISTORY_SIGNATURE),
                 ],
@@ -234,12 +332,22 @@ def layout() -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dbc.Card(dcc.Graph(id=ids.CHART_EQUITY, config=graph_config)), md=6),
+                    dbc.Col(
+                        dbc.Card(
+                            _graph(ids.CHART_EQUITY,
+                                   loading_figure("Equity (USDT)", HISTORY_HEIGHT),
+                                   HISTORY_HEIGHT)
+                        ),
+                        md=6,
+                    ),
                     dbc.Col(
                         dbc.Card(
                             [
-                                dcc.Graph(id=ids.CHART_REGIME, config=graph_config),
-                                html.Div(id=ids.CHART_REGIME_INPUTS, className="px-3 pb-2"),
+                                _graph(ids.CHART_REGIME,
+                                       loading_figure("Market regime (BTCUSDT)", HISTORY_HEIGHT),
+                                       HISTORY_HEIGHT),
+                                html.Div(id=ids.CHART_REGIME_INPUTS,
+                                         className="px-3 pb-2 qs-regime-inputs"),
                             ]
                         ),
                         md=6,
@@ -321,3 +429,9 @@ def register(app: Dash, ctx: DashContext) -> None:
     def refresh_price(symbol: str | None, _n: int | None) -> Figure:
         wanted = symbol if isinstance(symbol, str) and symbol else None
         return build_price_figure(ctx.control.chart(wanted) if wanted else None)
+
+
+# the figure scaffolding, for the other cards' builders (performance)
+base_figure = _base
+empty_figure = _empty
+time_axis = _time_axis

@@ -1,4 +1,8 @@
-"""KPI cards: the protection figures an operator checks first, from ``Snapshot.kpis``."""
+"""KPI cards: the protection figures an operator checks first, from ``Snapshot.kpis``.
+
+Before the first snapshot the tiles say "no data yet" in grey: an empty page
+must not look like a healthy one (a green "0 / 0" coverage).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,11 @@ from dash import ALL, Output, html
 
 from bot.domain import Kpis, Snapshot
 from dashboard import ids
-from dashboard.formatting import DASH, fmt_money, fmt_pct, fmt_ratio_pct
+from dashboard.formatting import fmt_money, fmt_ratio_pct, fmt_signed_pct
 from dashboard.polling import PollPart
+
+NO_DATA = "no data yet"
+NO_POSITIONS = "none open"
 
 
 @dataclass(frozen=True)
@@ -19,21 +26,30 @@ class KpiTile:
     key: str
     title: str
     value: str
-    tone: str  # a Bootstrap text colour: success, warning, danger, light
+    tone: str  # a Bootstrap text colour: success, warning, danger, light, muted
 
 
 def build_kpi_tiles(k: Kpis) -> list[KpiTile]:
-    """The eight tiles; coverage below 100 % and any emergency close are shown as danger."""
+    """The eight tiles; coverage below 100 % and any emergency close are shown as danger.
+
+    No open position is not "all covered": the coverage tile stays neutral then.
+    A stop-hit result keeps its sign (a trailing stop can lock in a win).
+    """
     naked = k.open_positions - k.covered_positions
     rate = k.sl_success_rate_24h
-    return [
-        KpiTile("open", "Open positions", str(k.open_positions), "light"),
-        KpiTile(
+    stop_hit = k.loss_per_stop_hit_pct
+    if k.open_positions == 0:
+        coverage = KpiTile("coverage", "SL coverage", NO_POSITIONS, "muted")
+    else:
+        coverage = KpiTile(
             "coverage",
             "SL coverage",
             f"{k.covered_positions} / {k.open_positions}",
             "danger" if naked > 0 else "success",
-        ),
+        )
+    return [
+        KpiTile("open", "Open positions", str(k.open_positions), "light"),
+        coverage,
         KpiTile(
             "sl-success",
             "SL placed OK (24 h)",
@@ -52,9 +68,9 @@ def build_kpi_tiles(k: Kpis) -> list[KpiTile]:
         ),
         KpiTile(
             "loss-per-stop",
-            "Loss per stop hit",
-            fmt_pct(k.loss_per_stop_hit_pct) if k.loss_per_stop_hit_pct is not None else DASH,
-            "light",
+            "Result per stop hit (% equity)",
+            fmt_signed_pct(stop_hit),
+            "light" if not stop_hit else ("success" if stop_hit > 0 else "danger"),
         ),
         KpiTile(
             "equity",
@@ -78,9 +94,9 @@ def layout() -> dbc.Row:
                     [
                         html.Div(t.title, className="qs-kpi-title small text-muted"),
                         html.Div(
-                            t.value,
+                            NO_DATA,
                             id={"type": ids.KPI_VALUE, "kpi": t.key},
-                            className=_value_class(t.tone),
+                            className=_value_class("muted", waiting=True),
                         ),
                     ],
                     className="card card-body qs-kpi h-100",
@@ -98,8 +114,9 @@ def layout() -> dbc.Row:
     )
 
 
-def _value_class(tone: str) -> str:
-    return f"qs-kpi-value fs-4 fw-bold text-{tone}"
+def _value_class(tone: str, *, waiting: bool = False) -> str:
+    size = "fs-6 fw-normal" if waiting else "fs-4 fw-bold"
+    return f"qs-kpi-value {size} text-{tone}"
 
 
 def render(snap: Snapshot, _now: datetime) -> tuple:

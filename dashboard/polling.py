@@ -6,6 +6,14 @@ tick: a single request, one ``snapshot()``, and a ``running=`` guard that
 stops the interval until the answer is back. With one callback per card, a
 fast card would re-enable the interval while a slow one was still running,
 and a slow card could be superseded by the next tick forever.
+
+Every answer also carries a heartbeat (``ids.LIVE_HEARTBEAT``): the connection
+watchdog (``dashboard.connection``) measures the page's freshness from it, and
+re-enables the interval when a request never came back (dash-renderer leaves a
+``running`` guard on after a network error, which would freeze the page).
+
+Ages and times are read against the snapshot's own clock (``Snapshot.taken_at``:
+the bot's clock, the venue's in accelerated paper mode), never the server's.
 """
 
 from __future__ import annotations
@@ -48,8 +56,13 @@ def run_parts(
     return values
 
 
+def view_time(snap: Snapshot, fallback: datetime) -> datetime:
+    """The instant the page describes: the bot's clock when the snapshot says it."""
+    return snap.taken_at or fallback
+
+
 def register_poll(app: Dash, ctx: DashContext, parts: Sequence[PollPart]) -> Callable:
-    outputs = [o for p in parts for o in p.outputs]
+    outputs = [o for p in parts for o in p.outputs] + [Output(ids.LIVE_HEARTBEAT, "data")]
     states = [s for p in parts for s in p.states]
 
     @app.callback(
@@ -60,6 +73,8 @@ def register_poll(app: Dash, ctx: DashContext, parts: Sequence[PollPart]) -> Cal
         running=[(Output(ids.POLL_INTERVAL, "disabled"), True, False)],
     )
     def refresh_all(_n: int | None, _version: int | None, *state_values: object) -> list:
-        return run_parts(parts, ctx.source.get(), ctx.now(), state_values)
+        snap = ctx.source.get()
+        values = run_parts(parts, snap, view_time(snap, ctx.now()), state_values)
+        return [*values, ctx.version_clock()]
 
     return refresh_all

@@ -67,6 +67,9 @@ def soak_settings(cfg: SoakConfig, db_url: str) -> Settings:
         # injected faults; the soak measures protection, so it is set out of reach
         "QT_STORM_EMERGENCY_CLOSES": "1000", "QT_DAILY_LOSS_LIMIT": "1",
         "QT_LOG_LEVEL": "WARNING",
+        # the venue runs without weight limits (the driver and the observer read it too):
+        # the bot's own budget must not count their weight against Binance's 2400
+        "QT_RATE_WEIGHT_LIMIT": "1000000000",
     })
 
 
@@ -85,7 +88,9 @@ def start_webhook(bot: Bot) -> tuple[Any, str]:
     c = bot.c
     app = Flask("soak-webhook")
     register_webhook(app, c.queue.submit, WEBHOOK_TOKEN, c.settings.symbols, events=c.store,
-                     clock=c.clock)
+                     clock=c.clock, entry_gate=c.killswitch.entry_denial,
+                     kill_state=lambda: c.killswitch.state,
+                     dedupe_s=0)  # the driver's alerts are distinct by design
     server = create_server(app, host="127.0.0.1", port=0, threads=2, ident="soak")
     threading.Thread(target=server.run, name="soak-webhook", daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}/api/signals"

@@ -210,6 +210,8 @@ class _Replay:
             if st.amount == 0 and e["type"] in STOP_FAMILY and not f.close_position:
                 st.orphan_since.setdefault(algo_id, e["time"])
             return ""
+        if e["action"] == "TRIGGERING":
+            return ""  # fired, its market order on the way: still the position's cover
         gone = st.stops.pop(algo_id, None)
         if gone is None:
             return ""

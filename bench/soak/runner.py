@@ -39,8 +39,9 @@ class RemotePaper:
 
     def __init__(self, base_url: str, speed: float) -> None:
         self.url = base_url.rstrip("/")
-        venue_ms = int(requests.get(f"{self.url}/paper/v1/state", timeout=5).json()["time"])
-        self.clock = SpeedClock(speed, start_ms=venue_ms)
+        state = requests.get(f"{self.url}/paper/v1/state", timeout=5).json()
+        self.clock = SpeedClock(speed, start_ms=int(state["time"]))
+        self.ws_url = str(state.get("wsUrl") or "")  # the venue's user-data stream
 
     @property
     def futures_url(self) -> str:
@@ -86,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     app = Flask("soak-runner")
     token = c.settings.webhook_token.get_secret_value() if c.settings.webhook_token else None
     register_webhook(app, c.queue.submit, token, c.settings.symbols, events=c.store,
-                     clock=c.clock)
+                     clock=c.clock, entry_gate=c.killswitch.entry_denial,
+                     kill_state=lambda: c.killswitch.state,
+                     dedupe_s=0)  # the driver's alerts are distinct by design
     server = create_server(app, host="127.0.0.1", port=c.settings.dash_port, threads=2,
                            ident="soak-runner")
     done = threading.Event()

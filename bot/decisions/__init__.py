@@ -6,7 +6,7 @@ Public surface (import from here):
 - regime: ``classify_regime``, ``local_trend``, ``RegimeTracker``, ``RegimeParams``
 - strategy: ``Strategy``, ``TrendFollowingStrategy``, ``TrendParams``, ``scan_symbols``
 - rules: ``RuleBook``, ``RuleDefaults``, ``default_rules``, ``Verdict``, ``RuleContext``
-- sizing: ``size_position``, ``Sizing``, ``StopPolicy``
+- sizing: ``size_position``, ``Sizing`` (the stop policy is protection's ``StopPolicy``)
 - kill switch: ``KillSwitch``
 - pipeline: ``DecisionPipeline``, ``MarketContext``, ``DecisionOutcome``
   (``bot.decisions.context.ExchangeContextProvider`` builds the MarketContext)
@@ -24,7 +24,7 @@ from bot.decisions.regime import (
 from bot.decisions.rules import RuleBook, RuleContext, RuleDefaults, Verdict, default_rules
 from bot.decisions.signal_queue import SignalQueue, SignalQueueFull
 from bot.decisions.signals import SignalRejected, WebhookSignal, validate_signal
-from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop
+from bot.decisions.sizing import Sizing, size_position
 from bot.decisions.strategy import (
     Strategy,
     TrendFollowingStrategy,
@@ -35,8 +35,8 @@ from bot.decisions.strategy import (
 __all__ = [
     "DecisionOutcome", "DecisionPipeline", "KillSwitch", "MarketContext", "RegimeParams",
     "RegimeTracker", "RuleBook", "RuleContext", "RuleDefaults", "SignalQueue",
-    "SignalQueueFull", "SignalRejected", "Sizing", "StopPolicy", "Strategy",
+    "SignalQueueFull", "SignalRejected", "Sizing", "Strategy",
     "TrendFollowingStrategy", "TrendParams", "Verdict", "WebhookSignal", "classify_regime",
     "closed_only", "default_rules", "local_trend", "scan_symbols",
-    "size_position", "snap_stop", "validate_signal",
+    "size_position", "validate_signal",
 ]

@@ -38,17 +38,6 @@ def true_ranges(
     ]
 
 
-def atr(
-    highs: Sequence[float], lows: Sequence[float], closes: Sequence[float], period: int = 14,
-) -> float | None:
-    """Wilder's average true range of the latest bar; None while there are too few bars."""
-    _check_period(period)
-    ranges = true_ranges(highs, lows, closes)
-    if len(ranges) < period:
-        return None
-    return _wilder(ranges, period)[-1]
-
-
 def adx(
     highs: Sequence[float], lows: Sequence[float], closes: Sequence[float], period: int = 14,
 ) -> float | None:

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from bot.decisions.ports import Clock, EventSink, KillRecordLike, KillStore, SettingsStore
-from bot.domain import ControlResult, Event, EventKind, KillAction, KillState
+from bot.decisions.ports import EventCounter, KillRecordLike, KillStore, SettingsStore
+from bot.domain import ControlResult, Event, EventKind, KillAction, KillState, entry_denial
+from bot.domain.ports import Clock
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ DAILY_LOSS = "daily_loss"
 STORM = "red_flag_storm"
 _RESUMED_AFTER_LOSS_KEY = "killswitch.daily_loss_resumed_on"
 
-_NEXT: dict[tuple[str, KillAction], str] = {
+_NEXT: dict[tuple[KillState, KillAction], KillState] = {
     (KillState.RUNNING, KillAction.HALT): KillState.HALTED,
     (KillState.RUNNING, KillAction.FLATTEN): KillState.FLATTENING,
     (KillState.HALTED, KillAction.FLATTEN): KillState.FLATTENING,
     (KillState.HALTED, KillAction.RESUME): KillState.RUNNING,
 }
-_ALREADY: dict[tuple[str, KillAction], str] = {
+_ALREADY: dict[tuple[KillState, KillAction], str] = {
     (KillState.RUNNING, KillAction.RESUME): "already RUNNING",
     (KillState.HALTED, KillAction.HALT): "already HALTED",
     (KillState.FLATTENING, KillAction.HALT): "already FLATTENING (entries halted)",
@@ -40,7 +41,7 @@ _ALREADY: dict[tuple[str, KillAction], str] = {
 }
 
 
-class KillSwitchStore(KillStore, EventSink, SettingsStore, Protocol):
+class KillSwitchStore(KillStore, EventCounter, SettingsStore, Protocol):
     """State, its audit, and the event log for trips and storms."""
 
 
@@ -51,8 +52,8 @@ class KillSwitch:
         self._lock = threading.Lock()
 
     @property
-    def state(self) -> str:
-        return self.record().state
+    def state(self) -> KillState:
+        return KillState(self.record().state)
 
     @property
     def reason(self) -> str:
@@ -61,9 +62,18 @@ class KillSwitch:
     def record(self) -> KillRecordLike:
         return self._store.kill_state()
 
+    def entry_denial(self) -> str | None:
+        """The entry gate: one read of the switch, the one reason; unreadable fails closed."""
+        try:
+            state = self.state
+        except Exception as exc:
+            log.error("[KILL] Kill switch unreadable (%s) - refusing entries", exc)
+            return f"kill switch unreadable ({type(exc).__name__}): no new entries"
+        return entry_denial(state)
+
     @property
     def entries_allowed(self) -> bool:
-        return self.state == KillState.RUNNING
+        return self.entry_denial() is None
 
     def apply(self, action: KillAction | str, actor: str, reason: str = "") -> ControlResult:
         """An operator's HALT / FLATTEN / RESUME; an illegal move changes nothing."""

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.decisions.killswitch import KillSwitch
-from bot.decisions.ports import Clock, DecisionStore, EventReader
+from bot.decisions.ports import DecisionStore, EventReader
 from bot.decisions.rules.base import RuleContext
 from bot.decisions.rules.rulebook import RuleBook, RuleState
 from bot.decisions.signals import price_side_problems
-from bot.decisions.sizing import Sizing, StopPolicy, size_position, snap_stop, snap_target
+from bot.decisions.sizing import Sizing, size_position
 from bot.domain import (
     Account,
     Decision,
@@ -30,6 +30,8 @@ from bot.domain import (
     Signal,
     SymbolFilters,
 )
+from bot.domain.ports import Clock
+from bot.protection.stop_policy import StopPolicy, round_stop, round_target
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +119,8 @@ class DecisionPipeline:
         problems = price_side_problems(signal.direction, entry, raw_stop, signal.target_price)
         if problems:
             return self._deny(signal, stored_id, signal_id, "signal", "; ".join(problems), now)
-        stop = snap_stop(signal.direction, raw_stop, market.filters)
-        target = (snap_target(signal.direction, signal.target_price, market.filters)
+        stop = round_stop(signal.direction, raw_stop, market.filters)
+        target = (round_target(signal.direction, signal.target_price, market.filters)
                   if signal.target_price is not None else None)
         problems = _not_positive_on_grid(
             (("stop" if signal.stop_price else "policy stop", raw_stop, stop),
@@ -171,7 +173,7 @@ class DecisionPipeline:
             problems.append(f"confidence {signal.confidence} outside [0, 1]")
         return problems
 
-    def _kill_state(self) -> str:
+    def _kill_state(self) -> KillState:
         try:
             return self._kill.state
         except Exception as exc:  # an unreadable switch must fail closed

@@ -11,17 +11,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from bot.domain import Event, EventKind, Kline, RegimeView, Signal
+from bot.domain import Event, EventKind, KillState, Kline, RegimeView, Signal
+from bot.domain.ports import EventSink
 
 KlinesProvider = Callable[[str, str, int], list[Kline]]
 """(symbol, interval, limit) -> klines, oldest first; the last one may still be open."""
 
-Clock = Callable[[], datetime]
-"""Returns an aware UTC datetime; injected so tests control time."""
 
 
-class EventSink(Protocol):
-    def append(self, event: Event) -> Any: ...
+class EventCounter(EventSink, Protocol):
+    """The event log as the kill switch's storm check reads it."""
 
     def count(
         self, kind: EventKind, since: datetime | None = None, code: int | None = None,
@@ -34,11 +33,12 @@ class SettingsStore(Protocol):
 
     def settings_with_prefix(self, prefix: str) -> dict[str, str]: ...
 
-    def set_setting(self, key: str, value: str, actor: str) -> Any: ...
+    def set_setting(self, key: str, value: str, actor: str, *, previous: str | None = None,
+                    note: str = "") -> Any: ...
 
 
 class KillRecordLike(Protocol):
-    state: str
+    state: KillState
     reason: str
     actor: str
     at: datetime | None
@@ -71,5 +71,5 @@ class EventReader(Protocol):
     ) -> list[Event]: ...
 
 
-class DecisionStore(EventSink, SettingsStore, KillStore, DecisionLog, RegimeLog, Protocol):
+class DecisionStore(EventCounter, SettingsStore, KillStore, DecisionLog, RegimeLog, Protocol):
     """Everything the decision pipeline touches in the store."""

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.decisions.indicators import adx, ema, slope_pct
-from bot.decisions.ports import Clock, EventSink, KlinesProvider, RegimeLog
+from bot.decisions.ports import KlinesProvider, RegimeLog
 from bot.domain import Event, EventKind, Kline, Regime, RegimeView
+from bot.domain.ports import Clock, EventSink
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +35,26 @@ class RegimeParams:
     adx_min: float = 20.0
     adx_period: int = 14
     slope_lookback: int = 10
+    refresh_s: float = 60.0  # the regime job's period
 
     def __post_init__(self) -> None:
+        if self.refresh_s <= 0:
+            raise ValueError(f"regime refresh_s must be > 0, got {self.refresh_s}")
         if not 1 <= self.fast < self.slow:
             raise ValueError(f"regime EMAs need 1 <= fast < slow, got {self.fast}/{self.slow}")
         if not 0 <= self.adx_min <= 100:
             raise ValueError(f"regime adx_min must be in [0, 100], got {self.adx_min}")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> RegimeParams:
+    def from_settings(cls, settings: Settings) -> RegimeParams:
         return cls(str(settings.regime_interval), int(settings.regime_fast),
-                   int(settings.regime_slow), float(settings.regime_adx_min))
+                   int(settings.regime_slow), float(settings.regime_adx_min),
+                   refresh_s=float(settings.regime_refresh_s))
+
+    @property
+    def max_age_s(self) -> float:
+        """Two missed refreshes: one late job is noise, two mean the regime is not being kept."""
+        return 2 * self.refresh_s
 
     @property
     def bars_needed(self) -> int:
@@ -107,18 +119,29 @@ class TrackerStore(EventSink, RegimeLog, Protocol):
 
 
 class RegimeTracker:
-    """Recomputes the global regime on a schedule and remembers its history."""
+    """Recomputes the global regime on a schedule and remembers its history.
+
+    A regime is only as good as its last refresh: older than ``params.max_age_s`` (or
+    not computed since start) it is unknown, and unknown blocks shorts like an uptrend
+    would (``usable``). Age runs on ``monotonic`` (wall time, like the scheduler), not on
+    the venue clock, which an accelerated paper venue runs faster than the jobs.
+    """
 
     def __init__(
         self, klines_provider: KlinesProvider, store: TrackerStore | None = None,
         params: RegimeParams | None = None, symbol: str = "BTCUSDT",
         clock: Clock | None = None, history_size: int = 500,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._klines = klines_provider
         self._store = store
         self.params = params or RegimeParams()
         self.symbol = symbol
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._mono = monotonic
+        self._started = monotonic()
+        self._fresh_at: float | None = None  # monotonic time of the last successful refresh
+        self._stale_reported = False
         self._history: deque[RegimeView] = deque(maxlen=history_size)
         self._lock = threading.Lock()
         if store is not None:  # a restart continues the history instead of "changing" regime
@@ -126,8 +149,48 @@ class RegimeTracker:
 
     @property
     def current(self) -> RegimeView | None:
+        """The latest regime, stamped with its age and whether it is stale."""
         with self._lock:
-            return self._history[-1] if self._history else None
+            view = self._history[-1] if self._history else None
+            age = self._age()
+        if view is None:
+            return None
+        return replace(view, age_s=age, stale=age is None or age > self.params.max_age_s)
+
+    def usable(self) -> RegimeView | None:
+        """The regime a decision may use: None (unknown) when stale or never computed; the
+        first such read of a stale period also raises the REGIME_STALE red flag."""
+        view = self.current
+        if view is not None and not view.stale:
+            return view
+        self.check_stale()
+        return None
+
+    def check_stale(self) -> bool:
+        """True while the regime is unknown; records REGIME_STALE once per stale period, as
+        soon as the tracker has had ``max_age_s`` to compute one (not at boot)."""
+        max_age = self.params.max_age_s
+        with self._lock:
+            age = self._age()
+            if age is not None and age <= max_age:
+                return False
+            since = self._fresh_at if self._fresh_at is not None else self._started
+            if self._stale_reported or self._mono() - since <= max_age:
+                return True
+            self._stale_reported = True
+            last = self._history[-1].computed_at if self._history else None
+        shown = f"{age:.0f} s old" if age is not None else "not computed since start"
+        message = f"global regime {shown} (limit {max_age:.0f} s): shorts denied until fresh"
+        log.warning("[REGIME] STALE: %s", message)
+        if self._store is not None:
+            self._store.append(Event(
+                EventKind.REGIME_STALE, self._clock(), self.symbol, message=message,
+                details={"age_s": age, "max_age_s": max_age,
+                         "last_computed_at": last.isoformat() if last else None}))
+        return True
+
+    def _age(self) -> float | None:
+        return None if self._fresh_at is None else max(0.0, self._mono() - self._fresh_at)
 
     def history(self) -> tuple[RegimeView, ...]:
         with self._lock:
@@ -139,6 +202,10 @@ class RegimeTracker:
         with self._lock:
             previous = self._history[-1].regime if self._history else None
             self._history.append(view)
+            self._fresh_at = self._mono()
+            was_stale, self._stale_reported = self._stale_reported, False
+        if was_stale:
+            log.info("[REGIME] Fresh again: %s", view.regime.value)
         if self._store is not None:
             self._store.record_regime(view)
         if previous is not view.regime:

@@ -75,8 +75,15 @@ class WebhookSignal(BaseModel):
 def validate_signal(
     payload: Mapping[str, Any], known_symbols: Collection[str], now: datetime,
     mark_price: MarkPrice | None = None, signal_id: str = "",
+    min_stop_distance_pct: Decimal = Decimal(0),
 ) -> Signal:
-    """Check a raw body and build the Signal, or raise SignalRejected with every problem."""
+    """Check a raw body and build the Signal, or raise SignalRejected with every problem.
+
+    The reference price is the body's ``price``, else the mark; without either the stop's
+    side and distance are left to the pipeline, which checks them with fresh context.
+    ``min_stop_distance_pct`` (percent of the price, 0: no minimum) refuses a stop so close
+    that sizing by risk would take a huge position.
+    """
     if not isinstance(payload, Mapping):
         raise SignalRejected(["body must be a JSON object"])
     try:
@@ -90,7 +97,8 @@ def validate_signal(
     reference = body.price
     if reference is None and mark_price is not None and not problems:
         reference = _safe_mark(mark_price, body.symbol)
-    problems.extend(price_side_problems(direction, reference, body.stop, body.target))
+    problems.extend(price_side_problems(direction, reference, body.stop, body.target,
+                                        min_stop_distance_pct))
     if problems:
         raise SignalRejected(problems)
     return Signal(
@@ -102,9 +110,10 @@ def validate_signal(
 
 def price_side_problems(
     direction: Direction, reference: Decimal | None, stop: Decimal | None,
-    target: Decimal | None,
+    target: Decimal | None, min_stop_distance_pct: Decimal = Decimal(0),
 ) -> list[str]:
-    """A LONG's stop lies below the price and its target above; a SHORT the other way round."""
+    """A LONG's stop lies below the price and its target above; a SHORT the other way round;
+    the stop at least ``min_stop_distance_pct`` percent of the price away (0: any distance)."""
     problems: list[str] = []
     long = direction is Direction.LONG
     if stop is not None and target is not None:
@@ -117,12 +126,32 @@ def price_side_problems(
         where = "below" if long else "above"
         problems.append(f"stop: {stop} must be {where} the price {reference} "
                         f"for a {direction.value}")
+    elif stop is not None:
+        problems.extend(_distance_problems(stop, reference, min_stop_distance_pct))
     if target is not None and ((long and target <= reference)
                                or (not long and target >= reference)):
         where = "above" if long else "below"
         problems.append(f"target: {target} must be {where} the price {reference} "
                         f"for a {direction.value}")
     return problems
+
+
+def _distance_problems(stop: Decimal, reference: Decimal, min_pct: Decimal) -> list[str]:
+    if min_pct <= 0 or reference <= 0:
+        return []
+    distance = abs(reference - stop)
+    pct = distance / reference * 100
+    if pct >= min_pct:
+        return []
+    return [f"stop: {stop} is only {distance} ({_percent(pct)} %) from the price {reference}; "
+            f"it must be at least {_percent(min_pct)} % "
+            f"({(reference * min_pct / 100).normalize():f}) away"]
+
+
+def _percent(value: Decimal) -> str:
+    """Four decimals at most, no exponent and no trailing zeros: 0.0007, 0.1, 2."""
+    text = f"{value.quantize(Decimal('0.0001')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _safe_mark(mark_price: MarkPrice, symbol: str) -> Decimal | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from bot.domain import Direction, SymbolFilters
 
@@ -63,42 +62,3 @@ def size_position(
                               f"{filters.min_notional}")
     return Sizing(True, quantity, "sized", notional, quantity * distance,
                   capped=affordable < wanted)
-
-
-@dataclass(frozen=True)
-class StopPolicy:
-    """Where the stop goes when a signal brings none (webhook alerts often do not)."""
-
-    mode: str = "atr"  # "atr" | "percent"
-    atr_mult: Decimal = Decimal("2")
-    pct: Decimal = Decimal("0.02")
-
-    def __post_init__(self) -> None:
-        if self.mode not in ("atr", "percent"):
-            raise ValueError(f"stop mode must be 'atr' or 'percent', got {self.mode!r}")
-        if self.atr_mult <= 0 or not Decimal(0) < self.pct < Decimal(1):
-            raise ValueError("stop_atr_mult must be > 0 and stop_pct in (0, 1)")
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> StopPolicy:
-        return cls(str(settings.stop_mode), Decimal(str(settings.stop_atr_mult)),
-                   Decimal(str(settings.stop_pct)))
-
-    def stop_for(self, direction: Direction, entry: Decimal, atr: Decimal | None) -> Decimal:
-        """ATR x multiple away from entry, or a percent when ATR is unknown or mode is percent."""
-        if self.mode == "atr" and atr is not None and atr > 0:
-            distance = atr * self.atr_mult
-        else:
-            distance = entry * self.pct
-        return entry - distance if direction is Direction.LONG else entry + distance
-
-
-def snap_stop(direction: Direction, stop: Decimal, filters: SymbolFilters) -> Decimal:
-    """Snap a stop to the tick away from the entry, so rounding never tightens it."""
-    return filters.round_price(stop, "down" if direction is Direction.LONG else "up")
-
-
-def snap_target(direction: Direction, target: Decimal, filters: SymbolFilters) -> Decimal:
-    """Snap a target to the tick away from the entry: rounding to the nearest tick could
-    land it on the entry price, and a take-profit there fills at once."""
-    return filters.round_price(target, "up" if direction is Direction.LONG else "down")

@@ -25,12 +25,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
-from bot.decisions.indicators import adx, atr, ema
-from bot.decisions.ports import Clock, KlinesProvider
+from bot.decisions.indicators import adx, ema
+from bot.decisions.ports import KlinesProvider
 from bot.decisions.regime import closed_only
 from bot.domain import Direction, Kline, Signal
+from bot.domain.ports import Clock
+from bot.protection.stop_policy import StopMode, StopPolicy, atr_of
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +66,16 @@ class TrendParams:
             raise ValueError("breakout lookback must be >= 0")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> TrendParams:
+    def from_settings(cls, settings: Settings) -> TrendParams:
         """Candle interval and stop distance follow the operator's settings."""
         return cls(interval=str(settings.strategy_interval),
                    atr_mult=float(settings.stop_atr_mult))
+
+    @property
+    def stop_policy(self) -> StopPolicy:
+        """The one stop policy, in ATR mode at this strategy's multiple."""
+        return StopPolicy(StopMode.ATR, Decimal(str(self.atr_mult)), atr_period=self.atr_period,
+                          atr_interval=self.interval)
 
     @property
     def bars_needed(self) -> int:
@@ -108,7 +117,7 @@ class TrendFollowingStrategy:
         if trigger is None:
             return None
         strength = adx(highs, lows, closes, p.adx_period) or 0.0
-        volatility = atr(highs, lows, closes, p.atr_period)
+        volatility = atr_of(bars, p.atr_period)
         if strength < p.adx_min or not volatility:
             return None
         last = bars[-1]
@@ -117,12 +126,12 @@ class TrendFollowingStrategy:
                 return None
             self._last_bar[symbol] = last.open_time
         sign = 1 if direction is Direction.LONG else -1
-        entry = closes[-1]
-        distance = volatility * p.atr_mult
+        entry = last.close
+        distance = p.stop_policy.distance(entry, volatility)
         stop = entry - sign * distance
         if stop <= 0:
             return None
-        target = entry + sign * distance * p.r_multiple if p.r_multiple else None
+        target = (entry + sign * distance * _dec(p.r_multiple)) if p.r_multiple else None
         if target is not None and target <= 0:
             target = None
         signal = Signal(
@@ -165,5 +174,5 @@ def scan_symbols(
     return queued
 
 
-def _dec(value: float) -> Decimal:
+def _dec(value: float | Decimal) -> Decimal:
     return Decimal(f"{value:.10g}")

@@ -6,7 +6,7 @@ sees these frozen dataclasses and enums, with money as ``Decimal``.
 """
 
 from bot.domain.events import RED_FLAG_KINDS, Event, EventKind, Severity, red_flag_label
-from bot.domain.kill import ControlResult, KillAction, KillState
+from bot.domain.kill import ControlResult, KillAction, KillState, entry_denial
 from bot.domain.model import (
     Account,
     AlgoStatus,
@@ -14,7 +14,10 @@ from bot.domain.model import (
     Coverage,
     Decision,
     Direction,
+    ExitReason,
+    Fill,
     Kline,
+    MarkQuote,
     Mode,
     Order,
     OrderStatus,
@@ -24,7 +27,12 @@ from bot.domain.model import (
     Regime,
     Side,
     Signal,
+    StreamState,
+    StreamStatus,
     SymbolFilters,
+    Trade,
+    VenueEvent,
+    VenueEventKind,
     WorkingType,
 )
 from bot.domain.views import (
@@ -35,6 +43,7 @@ from bot.domain.views import (
     PositionView,
     RedFlagView,
     RegimeView,
+    RequestBudget,
     RuleParam,
     RuleView,
     Snapshot,
@@ -43,8 +52,12 @@ from bot.domain.views import (
 __all__ = [
     "RED_FLAG_KINDS", "Account", "ActivityLine", "AlgoStatus", "ChartView", "ConditionalOrder",
     "ControlResult", "Coverage", "Decision", "Direction", "EquityPoint", "Event", "EventKind",
-    "KillAction", "KillState", "Kline", "Kpis", "Mode", "Order", "OrderStatus", "OrderType",
-    "Position", "PositionView", "Purpose", "RedFlagView", "Regime", "RegimeView", "RuleParam",
-    "RuleView", "Severity", "Side", "Signal", "Snapshot", "SymbolFilters", "WorkingType",
-    "red_flag_label",
+    "ExitReason", "Fill",
+    "KillAction", "KillState", "Kline", "Kpis", "MarkQuote", "Mode", "Order", "OrderStatus",
+    "OrderType",
+    "Position", "PositionView", "Purpose", "RedFlagView", "Regime", "RegimeView",
+    "RequestBudget", "RuleParam",
+    "RuleView", "Severity", "Side", "Signal", "Snapshot", "StreamState", "StreamStatus",
+    "SymbolFilters", "Trade", "VenueEvent", "VenueEventKind", "WorkingType",
+    "entry_denial", "red_flag_label",
 ]

@@ -3,7 +3,11 @@
 A retry or a restart that re-sends a stop reuses its id, so the exchange (or
 the reconciliation that queries it) can tell "already placed" from "missing".
 Format ``qs-<purpose>-<symbol>-<key>-<seq>``, within Binance's
-``^[\\.A-Z\\:/a-z0-9_-]{1,36}$``.
+``^[\\.A-Z\\:/a-z0-9_-]{1,36}$``. Binance lists symbols that are not ASCII
+(e.g. ``币安人生USDT``) and the monitor protects positions on any symbol, so a symbol
+that is not short uppercase ASCII (``[A-Z0-9_]``, at most 14 once ``USDT`` is dropped) is
+replaced by a tag hashed from it: ``x`` and 8 lowercase hex digits, which no real symbol
+looks like, stable across restarts.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from bot.domain.model import Purpose
 
 PREFIX = "qs"
 _ALLOWED = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
+# kept as written (as before: BTC, 1000PEPE, BTCUSDT_250627); ids stay <= 36 to a 4-digit seq
+_PLAIN_SYMBOL = re.compile(r"^[A-Z0-9_]{1,14}$")
+_HASHED_SYMBOL = re.compile(r"^x[0-9a-f]{8}$")  # what a parsed id hands back: kept as is
 
 
 @dataclass(frozen=True)
@@ -53,4 +60,7 @@ def parse(client_id: str) -> ClientId | None:
 
 
 def _short_symbol(symbol: str) -> str:
-    return symbol[:-4] if symbol.endswith("USDT") else symbol
+    short = symbol[:-4] if symbol.endswith("USDT") and len(symbol) > 4 else symbol
+    if _PLAIN_SYMBOL.match(short) or _HASHED_SYMBOL.match(short):
+        return short
+    return "x" + hashlib.sha1(symbol.encode("utf-8")).hexdigest()[:8]

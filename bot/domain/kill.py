@@ -21,6 +21,11 @@ class KillState(StrEnum):
         return self is KillState.RUNNING
 
 
+def entry_denial(state: KillState) -> str | None:
+    """The one gate for new entries and its one reason, whoever asks (rule, executor, strategy)."""
+    return None if state.entries_allowed else f"kill switch is {state.value}: no new entries"
+
+
 class KillAction(StrEnum):
     HALT = "HALT"
     FLATTEN = "FLATTEN"

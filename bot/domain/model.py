@@ -15,6 +15,7 @@ from enum import StrEnum
 class Mode(StrEnum):
     PAPER = "paper"
     TESTNET = "testnet"
+    DEMO = "demo"  # Binance's demo trading: the live API surface, demo money, demo keys
     LIVE = "live"
 
 
@@ -23,10 +24,6 @@ class Side(StrEnum):
 
     BUY = "BUY"
     SELL = "SELL"
-
-    @property
-    def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
 
 
 class Direction(StrEnum):
@@ -42,10 +39,6 @@ class Direction(StrEnum):
     @property
     def closing_side(self) -> Side:
         return Side.SELL if self is Direction.LONG else Side.BUY
-
-    @classmethod
-    def of_entry(cls, side: Side) -> Direction:
-        return cls.LONG if side is Side.BUY else cls.SHORT
 
 
 class OrderType(StrEnum):
@@ -98,6 +91,7 @@ class OrderStatus(StrEnum):
 class Coverage(StrEnum):
     COVERED = "COVERED"
     PARTIAL = "PARTIAL"
+    AT_RISK = "AT_RISK"  # a stop is there, but beyond the liquidation price: it would not fire
     NAKED = "NAKED"
 
 
@@ -223,6 +217,15 @@ class Kline:
 
 
 @dataclass(frozen=True)
+class MarkQuote:
+    """A mark price with the venue's time for it: sizing and stops must not use an old one."""
+
+    symbol: str
+    price: Decimal
+    time: datetime | None  # None: the venue did not say, so its age is unknown
+
+
+@dataclass(frozen=True)
 class Account:
     wallet_balance: Decimal
     available_balance: Decimal
@@ -258,3 +261,111 @@ class Decision:
     callback_rate: Decimal | None = None
     signal_id: str = ""
     extras: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+class ExitReason(StrEnum):
+    """Who closed a trade: the books group by it and the loss flag names it."""
+
+    STOP = "stop"
+    TRAILING = "trailing"
+    TAKE_PROFIT = "take_profit"
+    EMERGENCY = "emergency"
+    FLATTEN = "flatten"
+    MANUAL = "manual"
+    LIQUIDATION = "liquidation"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One trade of the bot's books: opened by the bot (or adopted), closed by anyone.
+
+    The bot owns the opening fields; the closing ones come from the venue's fills
+    (PnL net of commission), so the books agree with the exchange's wallet.
+    """
+
+    symbol: str
+    direction: Direction
+    quantity: Decimal
+    entry_price: Decimal
+    stop_price: Decimal | None
+    position_key: str
+    opened_at: datetime
+    take_profit: Decimal | None = None
+    trailing_rate: Decimal | None = None
+    adopted: bool = False
+    id: int | None = None  # set by the store
+    exit_price: Decimal | None = None
+    close_reason: str | None = None
+    pnl_usdt: Decimal | None = None  # net of every commission of the trade's fills
+    fees_usdt: Decimal | None = None
+    pnl_pct_equity: Decimal | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One execution from the venue's trade list (GET /fapi/v1/userTrades)."""
+
+    symbol: str
+    order_id: int
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    realized_pnl: Decimal
+    commission: Decimal
+    commission_asset: str
+    maker: bool
+    time: datetime
+    id: int = 0
+
+
+class VenueEventKind(StrEnum):
+    ALGO = "ALGO_UPDATE"
+    ORDER = "ORDER_TRADE_UPDATE"
+    ACCOUNT = "ACCOUNT_UPDATE"
+    LISTEN_KEY_EXPIRED = "listenKeyExpired"
+
+
+@dataclass(frozen=True)
+class VenueEvent:
+    """A change the venue pushed on the user-data stream: where, and whether it can touch
+    protection (``touches``); the targeted check reads the truth itself."""
+
+    kind: VenueEventKind
+    symbol: str | None
+    at: datetime | None
+    status: str = ""
+    client_id: str = ""
+    touches: bool = False
+    reason: str = ""
+    symbols: tuple[str, ...] = ()
+
+    @property
+    def touched_symbols(self) -> tuple[str, ...]:
+        if self.symbol:
+            return (self.symbol, *(s for s in self.symbols if s != self.symbol))
+        return self.symbols
+
+
+class StreamState(StrEnum):
+    DISABLED = "DISABLED"
+    CONNECTING = "CONNECTING"
+    UP = "UP"
+    DOWN = "DOWN"
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    """What the dashboard and the alerts know of the user-data stream."""
+
+    state: StreamState = StreamState.DISABLED
+    since: datetime | None = None
+    last_event_at: datetime | None = None
+    reconnects: int = 0
+    events: int = 0
+    last_error: str = ""

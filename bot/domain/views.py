@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from bot.domain.events import Severity
 from bot.domain.kill import KillState
-from bot.domain.model import Coverage, Direction, Kline, Mode, Regime
+from bot.domain.model import Coverage, Direction, Kline, Mode, Regime, StreamStatus, Trade
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,18 @@ class PositionView:
     take_profit: Decimal | None
     verified_at: datetime | None
     opened_at: datetime | None
+    # display precision from the symbol's filters (tick size, step size); None: derived
+    price_decimals: int | None = None
+    qty_decimals: int | None = None
+    # from the exchange's position: None when the runtime does not say
+    leverage: int | None = None
+    liquidation_price: Decimal | None = None
+    # the trade's own stop (trades.stop_price): the R multiple's risk; None: stop_trigger
+    risk_stop: Decimal | None = None
+    # coverage history from the symbol's events (NAKED_DETECTED / STOP_PLACED):
+    naked_since: datetime | None = None  # set while uncovered: when it was found naked
+    reprotected_at: datetime | None = None  # the stop that ended the last naked spell
+    last_naked_s: float | None = None  # how long that spell lasted
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,36 @@ class RegimeView:
     regime: Regime
     computed_at: datetime | None
     inputs: dict[str, float] = field(default_factory=dict)
+    # stamped when read (RegimeTracker.current): seconds since the last successful refresh,
+    # None if none since start; a stale regime counts as unknown and blocks shorts
+    age_s: float | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class RequestBudget:
+    """The exchange's request budget as the adapter last saw it (response headers, 429/418):
+    what the dashboard shows. Above ``reserve_share`` of a limit the bot sends only what
+    protects positions."""
+
+    used_weight: int
+    weight_limit: int
+    order_count_10s: int
+    order_limit_10s: int
+    order_count_1m: int
+    order_limit_1m: int
+    reserve_share: float | None  # None: no reserve kept
+    banned_until: datetime | None = None  # nothing is sent before then (HTTP 429/418)
+
+    @property
+    def reserve_only(self) -> bool:
+        """Only protection is sent: entries and optional reads are refused locally."""
+        share = self.reserve_share
+        if share is None:
+            return False
+        return (self.used_weight > share * self.weight_limit
+                or self.order_count_10s > share * self.order_limit_10s
+                or self.order_count_1m > share * self.order_limit_1m)
 
 
 @dataclass(frozen=True)
@@ -71,6 +113,10 @@ class RedFlagView:
     symbol: str | None
     message: str
     acknowledged: bool
+    kind: str = ""  # the EventKind behind the flag: groups flags into incidents
+    code: int | None = None
+    # what the bot did, from the event's details (quantity, avg_price, rung, ...), as text
+    details: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +165,10 @@ class Snapshot:
     equity_curve: tuple[EquityPoint, ...] = ()
     regime_history: tuple[RegimeView, ...] = ()
     taken_at: datetime | None = None
+    stream: StreamStatus = field(default_factory=StreamStatus)
+    request_budget: RequestBudget | None = None
+    unacknowledged_flags: int = 0  # every unacknowledged red flag, not only those listed
+    recent_trades: tuple[Trade, ...] = ()  # the newest closed trades: how incidents ended
 
 
 @dataclass(frozen=True)
@@ -129,3 +179,5 @@ class ChartView:
     stop: Decimal | None = None
     take_profit: Decimal | None = None
     fills: tuple[tuple[int, Decimal, str], ...] = field(default_factory=tuple)  # (ms, price, side)
+    # closes of the position, (ms, price, reason): stop hit, take-profit, emergency, manual
+    exits: tuple[tuple[int, Decimal, str], ...] = field(default_factory=tuple)

@@ -9,7 +9,9 @@ Why it looks like this:
   never put a second stop on the book.
 - INVALID_TIMESTAMP means the request was refused before it was looked at, so a clock
   resync and one re-send are always safe. Rate limits are raised, never slept
-  on: the caller owns the schedule.
+  on: the caller owns the schedule. While the exchange asks to back off (429/418)
+  nothing is sent, and above the reserve share only protection is (``budget``):
+  entries and reads made inside ``deferrable()`` wait.
 - python-binance keeps the last HTTP response on the client and shares one
   requests.Session, so each request and its header read happen under a lock
   (the monitor and the executor run on different threads).
@@ -21,7 +23,9 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -30,10 +34,13 @@ import requests
 from bot.domain import (
     Account,
     ConditionalOrder,
+    Fill,
     Kline,
+    MarkQuote,
     Order,
     OrderType,
     Position,
+    RequestBudget,
     Side,
     SymbolFilters,
     WorkingType,
@@ -42,6 +49,7 @@ from bot.domain.errors import BinanceErrorCode as Code
 from bot.domain.errors import (
     DuplicateClientIdError,
     ExchangeError,
+    FilterError,
     TimestampError,
     UnknownOrderError,
     UnknownStatusError,
@@ -49,6 +57,9 @@ from bot.domain.errors import (
     refused,
 )
 from bot.exchange import wire
+from bot.exchange.budget import BudgetLimits, RequestBudgetTracker
+from bot.exchange.filter_cache import FilterCache
+from bot.exchange.rows import RowReader
 from bot.exchange.weights import WeightSnapshot, WeightTracker, documented_weight
 
 with warnings.catch_warnings():
@@ -63,9 +74,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+ORDER_ENDPOINTS = frozenset({"POST /fapi/v1/order", "POST /fapi/v1/algoOrder"})
 KLINE_INTERVALS = frozenset(
     "1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M".split()
 )
+
+
+RECV_WINDOW_MS = 5000  # Binance's recommendation; python-binance alone would send 10000
 
 
 def make_client(
@@ -74,21 +89,37 @@ def make_client(
     futures_url: str | None = None,
     testnet: bool = False,
     timeout_s: float = 10.0,
+    recv_window_ms: int | None = None,
 ) -> Client:
     """A python-binance client that makes no request on creation.
 
     ``futures_url`` (e.g. the paper exchange's ``http://127.0.0.1:PORT/fapi``)
     redirects every futures call; it cannot be combined with ``testnet``,
     because python-binance would silently prefer the testnet host.
+
+    recvWindow stays below the request timeout. python-binance 1.0.37 writes its
+    ``REQUEST_RECVWINDOW`` (10000 ms) into every signed request, over any
+    ``recvWindow`` parameter; with the adapter's 10 s timeout a request given up as
+    lost could still be executed when it finally arrives, after the adapter has
+    looked its client id up, found nothing and sent it again. So the client's
+    ``REQUEST_RECVWINDOW`` is lowered (5000 ms, or half a shorter timeout): by the
+    time a request times out here, the exchange refuses a late copy of it
+    (INVALID_TIMESTAMP / ME_RECVWINDOW_REJECT: not executed).
     """
     if futures_url and testnet:
         raise ValueError("futures_url and testnet=True are exclusive")
     if timeout_s <= 0:
         raise ValueError("timeout_s must be > 0")
+    window = recv_window_ms if recv_window_ms is not None else min(
+        RECV_WINDOW_MS, int(timeout_s * 1000 / 2))
+    if not 0 < window < timeout_s * 1000 or window > 60000:
+        raise ValueError(f"recv_window_ms must be in (0, 60000] and below the timeout "
+                         f"({timeout_s * 1000:.0f} ms), got {window}")
     client = Client(
         api_key, api_secret, ping=False, testnet=testnet,
         requests_params={"timeout": timeout_s},
     )
+    client.REQUEST_RECVWINDOW = window  # an instance value: python-binance reads it per request
     if futures_url:
         client.FUTURES_URL = futures_url.rstrip("/")
     return client
@@ -97,15 +128,39 @@ def make_client(
 class BinanceAdapter:
     """Typed, thread-safe access to Binance USDⓈ-M futures (see ``bot.exchange.interface``)."""
 
-    def __init__(self, client: Client, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, clock: Callable[[], float] = time.time,
+                 limits: BudgetLimits | None = None, filters_max_age_s: float = 3600.0,
+                 order_client: Client | None = None) -> None:
+        """``order_client``: a second connection for orders and cancels, so the stop after a
+        fill never waits behind a slow read on the shared one (python-binance keeps one
+        session and the last response per client: each needs its own lock)."""
         self._client = client
+        self._orders = order_client or client
         self._clock = clock
         self._lock = threading.RLock()
+        self._order_lock = threading.RLock() if order_client is not None else self._lock
         self._weights = WeightTracker()
-        self._filters: dict[str, SymbolFilters] | None = None
+        # no reserve unless asked (the assembled bot always asks): only the back-off
+        self._budget = RequestBudgetTracker(limits or BudgetLimits(reserve_share=None), clock)
+        self._scope = threading.local()  # .deferred: this thread's reads may wait
+        self._cache = FilterCache(
+            lambda: self._call("GET /fapi/v1/exchangeInfo", self._client.futures_exchange_info),
+            clock, max_age_s=filters_max_age_s)
+        self._rows = RowReader()
 
     def __repr__(self) -> str:
-        return f"BinanceAdapter(url={self._client.FUTURES_URL!r})"
+        return f"BinanceAdapter(url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The futures REST base requests really go to: python-binance prefers its testnet
+        and demo hosts over FUTURES_URL when those flags are set."""
+        client = self._client
+        if getattr(client, "testnet", False):
+            return str(client.FUTURES_TESTNET_URL)
+        if getattr(client, "demo", False):
+            return str(client.FUTURES_DEMO_URL)
+        return str(client.FUTURES_URL)
 
     # --- bookkeeping --------------------------------------------------------------------------
 
@@ -120,6 +175,31 @@ class BinanceAdapter:
     @property
     def thread_request_count(self) -> int:
         return self._weights.thread_request_count
+
+    def request_budget(self) -> RequestBudget:
+        """Used weight and order counts, their limits, and any back-off: for the dashboard."""
+        return self._budget.view()
+
+    @contextmanager
+    def deferrable(self) -> Iterator[None]:
+        """Reads made in this block on this thread are optional (strategy scans, decision
+        context, dashboard-driven reads): above the reserve share they are refused locally.
+        Placing, cancelling and their look-ups inside the block stay essential."""
+        before = getattr(self._scope, "deferred", False)
+        self._scope.deferred = True
+        try:
+            yield
+        finally:
+            self._scope.deferred = before
+
+    @contextmanager
+    def _essential(self) -> Iterator[None]:
+        before = getattr(self._scope, "deferred", False)
+        self._scope.deferred = False
+        try:
+            yield
+        finally:
+            self._scope.deferred = before
 
     def weight_snapshot(self) -> WeightSnapshot:
         """Per-endpoint request counts and documented weight, plus the last headers."""
@@ -136,8 +216,9 @@ class BinanceAdapter:
         after = self._clock()
         local_ms = int((before + after) / 2 * 1000)
         offset = _parsed("GET /fapi/v1/time", wire.parse_server_time, answer) - local_ms
-        with self._lock:
+        with self._lock, self._order_lock:
             self._client.timestamp_offset = offset
+            self._orders.timestamp_offset = offset
         log.warning("[CLOCK] Resynced with exchange time: offset %+d ms", offset)
         return offset
 
@@ -148,14 +229,27 @@ class BinanceAdapter:
                           _parse=wire.parse_positions)
 
     def open_conditional_orders(self, symbol: str | None = None) -> list[ConditionalOrder]:
+        """Open algo orders. A row that cannot be read is skipped (and logged once), not
+        fatal: the answer is a ``PartialList`` whose ``unknown_symbols`` (and ``all_unknown``)
+        say whose coverage is unknown rather than absent."""
         params = self._symbol_params(symbol)
-        return self._call("GET /fapi/v1/openAlgoOrders", self._client.futures_get_open_algo_orders,
-                          _parse=wire.parse_conditional_orders, **params)
+        endpoint = "GET /fapi/v1/openAlgoOrders"
+        return self._call(endpoint, self._client.futures_get_open_algo_orders,
+                          _parse=lambda answer: self._rows.read(
+                              endpoint, wire.algo_order_rows(answer),
+                              wire.parse_conditional_order),
+                          **params)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Open ordinary orders, read row by row like ``open_conditional_orders``. Without a
+        symbol it costs 40 and carries no stop: call it inside ``deferrable()`` so the reserve
+        may refuse it (the monitor does not yet: a refusal would fail its whole cycle)."""
         params = self._symbol_params(symbol)
-        return self._call("GET /fapi/v1/openOrders", self._client.futures_get_open_orders,
-                          _parse=wire.parse_orders, **params)
+        endpoint = "GET /fapi/v1/openOrders"
+        return self._call(endpoint, self._client.futures_get_open_orders,
+                          _parse=lambda answer: self._rows.read(
+                              endpoint, wire.list_rows(answer), wire.parse_order),
+                          **params)
 
     def get_conditional(self, symbol: str, client_algo_id: str) -> ConditionalOrder | None:
         self.filters(symbol)
@@ -178,6 +272,39 @@ class BinanceAdapter:
         except UnknownOrderError:
             return None
 
+    def order_by_id(self, symbol: str, order_id: int) -> Order | None:
+        """An ordinary order by the venue's id: who sent a fill's order (ours, a
+        liquidation ``autoclose-``, a person) is in its client id."""
+        self.filters(symbol)
+        try:
+            return self._call(
+                "GET /fapi/v1/order", self._client.futures_get_order, _parse=wire.parse_order,
+                symbol=symbol, orderId=order_id,
+            )
+        except UnknownOrderError:
+            return None
+
+    def user_trades(self, symbol: str, start: datetime | None = None,
+                    limit: int = 500) -> list[Fill]:
+        """The account's fills on ``symbol`` (oldest first): prices, realized PnL and
+        commission as the venue booked them, so the books match the wallet."""
+        self.filters(symbol)
+        params: dict[str, Any] = {"symbol": symbol, "limit": limit}
+        if start is not None:
+            params["startTime"] = int(start.timestamp() * 1000)
+        return self._call("GET /fapi/v1/userTrades", self._client.futures_account_trades,
+                          _parse=wire.parse_fills, **params)
+
+    def create_listen_key(self) -> str:
+        """POST /fapi/v1/listenKey: the live key, or a new one (the stream's credential)."""
+        return str(self._call("POST /fapi/v1/listenKey",
+                              self._client.futures_stream_get_listen_key))
+
+    def keepalive_listen_key(self, key: str) -> None:
+        """PUT /fapi/v1/listenKey: another 60 minutes; an unknown key raises (re-create it)."""
+        self._call("PUT /fapi/v1/listenKey", self._client.futures_stream_keepalive,
+                   listenKey=key)
+
     def mark_price(self, symbol: str) -> Decimal:
         self.filters(symbol)
         prices = self._call("GET /fapi/v1/premiumIndex", self._client.futures_mark_price,
@@ -185,6 +312,16 @@ class BinanceAdapter:
         if symbol not in prices:
             raise UnknownStatusError(None, f"premiumIndex answered without {symbol}")
         return prices[symbol]
+
+    def mark_quote(self, symbol: str) -> MarkQuote:
+        """The mark price with the venue's time for it, for callers that must refuse an old
+        one (sizing, stops)."""
+        self.filters(symbol)
+        quotes = self._call("GET /fapi/v1/premiumIndex", self._client.futures_mark_price,
+                            _parse=wire.parse_mark_quotes, symbol=symbol)
+        if symbol not in quotes:
+            raise UnknownStatusError(None, f"premiumIndex answered without {symbol}")
+        return quotes[symbol]
 
     def mark_prices(self) -> dict[str, Decimal]:
         return self._call("GET /fapi/v1/premiumIndex", self._client.futures_mark_price,
@@ -203,26 +340,32 @@ class BinanceAdapter:
         )
 
     def filters(self, symbol: str) -> SymbolFilters:
-        table = self._filters if self._filters is not None else self.refresh_filters()
-        found = table.get(symbol)
-        if found is None:
-            raise refused(Code.BAD_SYMBOL, f"Invalid symbol {symbol!r}.")
-        return found
+        """Cached exchangeInfo filters, refetched when older than ``filters_max_age_s``; a
+        symbol that left TRADING keeps its filters (see ``bot.exchange.filter_cache``)."""
+        return self._cache.get(symbol)
 
     def refresh_filters(self) -> dict[str, SymbolFilters]:
-        """Fetch exchangeInfo again (new listings, changed ticks); one request."""
-        table = self._call("GET /fapi/v1/exchangeInfo", self._client.futures_exchange_info,
-                           _parse=wire.parse_exchange_info)
-        self._filters = table
-        return table
+        """Fetch exchangeInfo again (new listings, changed ticks); one request. Returns the
+        TRADING symbols; the others stay known to ``filters``."""
+        return self._cache.refresh()
+
+    @property
+    def filters_fetched_at(self) -> float | None:
+        return self._cache.fetched_at
 
     def symbols(self) -> list[str]:
-        table = self._filters if self._filters is not None else self.refresh_filters()
-        return sorted(table)
+        """Symbols open for new entries (TRADING)."""
+        return self._cache.tradable()
 
     def account(self) -> Account:
         return self._call("GET /fapi/v2/account", self._client.futures_account,
                           _parse=wire.parse_account)
+
+    def dual_side_position(self) -> bool:
+        """True in hedge mode: every order would need ``positionSide`` and the bot's
+        reduce-only stops would be refused, so the start-up check refuses to run."""
+        return self._call("GET /fapi/v1/positionSide/dual", self._client.futures_get_position_mode,
+                          _parse=wire.parse_position_mode)
 
     # --- writes -------------------------------------------------------------------------------
 
@@ -237,24 +380,26 @@ class BinanceAdapter:
         self, symbol: str, side: Side, quantity: Decimal, client_order_id: str,
         reduce_only: bool = False,
     ) -> Order:
-        f = self.filters(symbol)
-        params: dict[str, Any] = {
-            "symbol": symbol,
-            "side": wire.side(side),
-            "type": OrderType.MARKET.value,
-            "quantity": self._qty(f, quantity, market=True),
-            "newClientOrderId": wire.client_id(client_order_id),
-            "newOrderRespType": "RESULT",
-        }
-        if reduce_only:
-            params["reduceOnly"] = wire.wire_bool(True)
+        def attempt(f: SymbolFilters) -> Order:
+            params: dict[str, Any] = {
+                "symbol": symbol,
+                "side": wire.side(side),
+                "type": OrderType.MARKET.value,
+                "quantity": self._qty(f, quantity, market=True),
+                "newClientOrderId": wire.client_id(client_order_id),
+                "newOrderRespType": "RESULT",
+            }
+            if reduce_only:
+                params["reduceOnly"] = wire.wire_bool(True)
 
-        def send() -> Order:
-            return self._call("POST /fapi/v1/order", self._client.futures_create_order,
-                              _parse=wire.parse_order, **params)
+            def send() -> Order:  # an entry may wait for the budget; a reduce-only close may not
+                return self._call("POST /fapi/v1/order", self._orders.futures_create_order,
+                                  _parse=wire.parse_order, _essential=reduce_only, **params)
 
-        return self._place(send, lambda: self.get_order(symbol, client_order_id),
-                           f"{side} MARKET {symbol} {client_order_id}")
+            return self._place(send, lambda: self.get_order(symbol, client_order_id),
+                               f"{side} MARKET {symbol} {client_order_id}")
+
+        return self._refiltered(symbol, attempt)
 
     def place_stop(
         self, symbol: str, side: Side, trigger_price: Decimal, client_algo_id: str,
@@ -275,16 +420,19 @@ class BinanceAdapter:
         client_algo_id: str, activate_price: Decimal | None = None,
         working_type: WorkingType = WorkingType.MARK_PRICE,
     ) -> ConditionalOrder:
-        f = self.filters(symbol)
         rate = wire.positive(callback_rate, "callbackRate")
-        params = self._algo_params(OrderType.TRAILING_STOP_MARKET, symbol, side,
-                                   client_algo_id, working_type)
-        params["quantity"] = self._qty(f, quantity)
-        params["reduceOnly"] = wire.wire_bool(True)
-        params["callbackRate"] = wire.wire_decimal(rate)  # a percent, exactly as given
-        if activate_price is not None:
-            params["activatePrice"] = self._price(f, activate_price, "activatePrice")
-        return self._place_algo(params, symbol)
+
+        def attempt(f: SymbolFilters) -> ConditionalOrder:
+            params = self._algo_params(OrderType.TRAILING_STOP_MARKET, symbol, side,
+                                       client_algo_id, working_type)
+            params["quantity"] = self._qty(f, quantity)
+            params["reduceOnly"] = wire.wire_bool(True)
+            params["callbackRate"] = wire.wire_decimal(rate)  # a percent, exactly as given
+            if activate_price is not None:
+                params["activatePrice"] = self._price(f, activate_price, "activatePrice")
+            return self._place_algo(params, symbol)
+
+        return self._refiltered(symbol, attempt)
 
     def cancel_conditional(
         self, symbol: str, algo_id: int | None = None, client_algo_id: str | None = None
@@ -297,13 +445,13 @@ class BinanceAdapter:
             params["algoId"] = int(algo_id)
         else:
             params["clientAlgoId"] = client_algo_id
-        self._cancel("DELETE /fapi/v1/algoOrder", self._client.futures_cancel_algo_order,
+        self._cancel("DELETE /fapi/v1/algoOrder", self._orders.futures_cancel_algo_order,
                      params, f"algo {algo_id or client_algo_id} on {symbol}")
         log.info("[CANCEL] Algo order %s on %s canceled", algo_id or client_algo_id, symbol)
 
     def cancel_order(self, symbol: str, order_id: int) -> None:
         self.filters(symbol)
-        self._cancel("DELETE /fapi/v1/order", self._client.futures_cancel_order,
+        self._cancel("DELETE /fapi/v1/order", self._orders.futures_cancel_order,
                      {"symbol": symbol, "orderId": int(order_id)}, f"order {order_id} on {symbol}")
 
     # --- placement internals ------------------------------------------------------------------
@@ -312,15 +460,34 @@ class BinanceAdapter:
         self, kind: OrderType, symbol: str, side: Side, trigger_price: Decimal,
         client_algo_id: str, quantity: Decimal | None, working_type: WorkingType,
     ) -> ConditionalOrder:
-        f = self.filters(symbol)
-        params = self._algo_params(kind, symbol, side, client_algo_id, working_type)
-        params["triggerPrice"] = self._price(f, trigger_price, "triggerPrice")
-        if quantity is None:
-            params["closePosition"] = wire.wire_bool(True)
-        else:
-            params["quantity"] = self._qty(f, quantity)
-            params["reduceOnly"] = wire.wire_bool(True)
-        return self._place_algo(params, symbol)
+        def attempt(f: SymbolFilters) -> ConditionalOrder:
+            params = self._algo_params(kind, symbol, side, client_algo_id, working_type)
+            params["triggerPrice"] = self._price(f, trigger_price, "triggerPrice")
+            if quantity is None:
+                params["closePosition"] = wire.wire_bool(True)
+            else:
+                params["quantity"] = self._qty(f, quantity)
+                params["reduceOnly"] = wire.wire_bool(True)
+            return self._place_algo(params, symbol)
+
+        return self._refiltered(symbol, attempt)
+
+    def _refiltered(self, symbol: str, attempt: Callable[[SymbolFilters], T]) -> T:
+        """Round with the cached filters and send; if the exchange rejects the rounding (its
+        tick or step changed: BAD_PRECISION, PRICE_NOT_INCREASED_BY_TICK_SIZE,
+        QTY_NOT_INCREASED_BY_STEP_SIZE), refresh the filters, round again, send once more.
+        A rejected order was not placed, so its client id is free for the retry."""
+        try:
+            return attempt(self.filters(symbol))
+        except FilterError as rejected:
+            log.warning("[EXCHANGE] %s: %s - refreshing filters, re-rounding, one retry",
+                        symbol, rejected)
+            try:
+                with self._essential():
+                    self.refresh_filters()
+            except ExchangeError as failed:
+                raise rejected from failed
+        return attempt(self.filters(symbol))
 
     @staticmethod
     def _algo_params(
@@ -337,7 +504,7 @@ class BinanceAdapter:
 
     def _place_algo(self, params: dict[str, Any], symbol: str) -> ConditionalOrder:
         def send() -> ConditionalOrder:
-            return self._call("POST /fapi/v1/algoOrder", self._client.futures_create_algo_order,
+            return self._call("POST /fapi/v1/algoOrder", self._orders.futures_create_algo_order,
                               _parse=wire.parse_conditional_order, **params)
 
         cid = params["clientAlgoId"]
@@ -352,6 +519,11 @@ class BinanceAdapter:
 
     def _place(self, send: Callable[[], T], lookup: Callable[[], T | None], what: str) -> T:
         """Send once; if the answer is lost, ask for the client id, then send at most once more."""
+        with self._essential():  # the look-ups of a placement are never optional reads
+            return self._place_once_more(send, lookup, what)
+
+    def _place_once_more(self, send: Callable[[], T], lookup: Callable[[], T | None],
+                         what: str) -> T:
         try:
             return send()
         except UnknownStatusError as lost:
@@ -373,6 +545,11 @@ class BinanceAdapter:
                 what: str) -> None:
         """A lost cancel answer is resolved by asking again: CANCEL_REJECTED then means it
         worked."""
+        with self._essential():
+            self._cancel_once_more(endpoint, fn, params, what)
+
+    def _cancel_once_more(self, endpoint: str, fn: Callable[..., Any], params: dict[str, Any],
+                          what: str) -> None:
         try:
             self._call(endpoint, fn, **params)
             return
@@ -405,23 +582,34 @@ class BinanceAdapter:
 
     def _call(self, endpoint: str, fn: Callable[..., Any],
               _parse: Callable[[Any], Any] | None = None, _weight: int | None = None,
-              **params: Any) -> Any:
-        """One request (plus one re-send after an INVALID_TIMESTAMP resync), its answer parsed."""
+              _essential: bool | None = None, **params: Any) -> Any:
+        """One request (plus one re-send after an INVALID_TIMESTAMP resync), its answer parsed.
+        ``_essential=False`` marks a request the reserve may refuse (None: decided by scope)."""
         try:
-            answer = self._send(endpoint, fn, params, "symbol" in params, _weight)
+            answer = self._send(endpoint, fn, params, "symbol" in params, _weight, _essential)
         except TimestampError:
             self.resync_time()
-            answer = self._send(endpoint, fn, params, "symbol" in params, _weight)
+            answer = self._send(endpoint, fn, params, "symbol" in params, _weight, _essential)
         return answer if _parse is None else _parsed(endpoint, _parse, answer)
 
     def _send(self, endpoint: str, fn: Callable[..., Any], params: dict[str, Any],
-              with_symbol: bool, weight: int | None = None) -> Any:
+              with_symbol: bool, weight: int | None = None,
+              essential: bool | None = None) -> Any:
         documented = weight if weight is not None else documented_weight(endpoint, with_symbol)
-        with self._lock:
-            self._client.response = None
+        if essential is None:
+            essential = not (endpoint.startswith("GET ") and getattr(self._scope, "deferred",
+                                                                       False))
+        status: int | None = None
+        code: int | None = None
+        client = getattr(fn, "__self__", self._client)
+        lock = self._order_lock if client is self._orders else self._lock
+        with lock:  # admitted under the lock: no request slips out after a 418
+            self._budget.admit(endpoint, essential, endpoint in ORDER_ENDPOINTS, documented)
+            client.response = None
             try:
                 return fn(**dict(params))
             except BinanceAPIException as exc:
+                status, code = exc.status_code, exc.code
                 error: ExchangeError = classify(exc.code or None, str(exc.message),
                                                 exc.status_code)
             except BinanceRequestException:
@@ -433,9 +621,12 @@ class BinanceAdapter:
             except requests.RequestException as exc:
                 error = UnknownStatusError(None, f"{endpoint}: {type(exc).__name__}")
             finally:
-                response = self._client.response
-                self._weights.record(endpoint, response.headers if response is not None
-                                     else None, documented)
+                response = client.response
+                headers = response.headers if response is not None else None
+                self._weights.record(endpoint, headers, documented)
+                if status is None and response is not None:
+                    status = response.status_code
+                self._budget.observe(headers, status, code)
         log.warning("[EXCHANGE] %s failed: %s", endpoint, error)
         raise error
 

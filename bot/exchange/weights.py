@@ -36,6 +36,8 @@ DOCUMENTED_WEIGHTS: dict[tuple[str, bool], int] = {
     ("DELETE /fapi/v1/order", True): 1,
     ("DELETE /fapi/v1/algoOrder", True): 1,
     ("POST /fapi/v1/leverage", True): 1,
+    ("GET /fapi/v1/userTrades", True): 5,
+    ("GET /fapi/v1/positionSide/dual", False): 30,
 }
 
 

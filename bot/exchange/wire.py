@@ -21,7 +21,9 @@ from bot.domain import (
     AlgoStatus,
     ConditionalOrder,
     Direction,
+    Fill,
     Kline,
+    MarkQuote,
     Order,
     OrderStatus,
     OrderType,
@@ -226,8 +228,20 @@ def parse_conditional_order(d: Wire) -> ConditionalOrder:
 
 def parse_conditional_orders(rows: Sequence[Wire] | Wire) -> list[ConditionalOrder]:
     """openAlgoOrders answers a bare list; an object with "orders" is read the same."""
-    items = rows.get("orders", []) if isinstance(rows, Mapping) else rows
-    return [parse_conditional_order(r) for r in items]
+    return [parse_conditional_order(r) for r in algo_order_rows(rows)]
+
+
+def algo_order_rows(answer: Sequence[Wire] | Wire) -> Sequence[Any]:
+    """The rows of an openAlgoOrders answer, to be read one by one (``bot.exchange.rows``)."""
+    items = answer.get("orders", []) if isinstance(answer, Mapping) else answer
+    return list_rows(items)
+
+
+def list_rows(answer: Any) -> Sequence[Any]:
+    """A list answer, or WireFormatError: a whole answer that is not a list is unreadable."""
+    if isinstance(answer, str | bytes | Mapping) or not isinstance(answer, Sequence):
+        raise WireFormatError(f"expected a list, got {type(answer).__name__}")
+    return answer
 
 
 def parse_order(d: Wire) -> Order:
@@ -246,6 +260,27 @@ def parse_order(d: Wire) -> Order:
         reduce_only=flag(d.get("reduceOnly", False)),
         updated_at=ms_to_dt(d.get("updateTime")),
     )
+
+
+def parse_fill(d: Wire) -> Fill:
+    """One row of the account's trade list: what the venue really booked for a fill."""
+    return Fill(
+        symbol=str(_req(d, "symbol")),
+        order_id=to_int(_req(d, "orderId"), "orderId"),
+        side=_enum(Side, _req(d, "side"), "side"),
+        price=dec(_req(d, "price"), "price"),
+        quantity=dec(_req(d, "qty"), "qty"),
+        realized_pnl=dec(d.get("realizedPnl") or "0", "realizedPnl"),
+        commission=dec(d.get("commission") or "0", "commission"),
+        commission_asset=str(d.get("commissionAsset") or "USDT"),
+        maker=flag(d.get("maker", False)),
+        time=ms_to_dt(_req(d, "time")) or datetime.fromtimestamp(0, UTC),
+        id=to_int(d.get("id") or 0, "id"),
+    )
+
+
+def parse_fills(rows: Sequence[Wire]) -> list[Fill]:
+    return [parse_fill(r) for r in rows]
 
 
 def parse_orders(rows: Sequence[Wire]) -> list[Order]:
@@ -288,6 +323,16 @@ def parse_mark_prices(rows: Sequence[Wire] | Wire) -> dict[str, Decimal]:
     """premiumIndex answers a list without symbol and one object with it."""
     items = [rows] if isinstance(rows, Mapping) else list(rows)
     return {str(r["symbol"]): dec(r["markPrice"], "markPrice") for r in items}
+
+
+def parse_mark_quotes(rows: Sequence[Wire] | Wire) -> dict[str, MarkQuote]:
+    """premiumIndex with each row's ``time``: the age of a price is part of the price."""
+    items = [rows] if isinstance(rows, Mapping) else list(rows)
+    return {
+        str(r["symbol"]): MarkQuote(str(r["symbol"]), dec(r["markPrice"], "markPrice"),
+                                    ms_to_dt(r.get("time")))
+        for r in items
+    }
 
 
 def parse_symbol_filters(d: Wire) -> SymbolFilters:
@@ -333,3 +378,14 @@ def parse_exchange_info(d: Wire) -> dict[str, SymbolFilters]:
 
 def parse_server_time(d: Wire) -> int:
     return to_int(_req(d, "serverTime"), "serverTime")
+
+
+def parse_position_mode(d: Wire) -> bool:
+    """``{"dualSidePosition": true}`` means hedge mode; anything but a boolean is unreadable,
+    never a guess at one-way."""
+    value = _req(d, "dualSidePosition")
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise WireFormatError(f"dualSidePosition: expected a boolean, got {value!r}")
+    return value

@@ -20,22 +20,27 @@ from bot.domain import (
     Decision,
     Direction,
     EventKind,
+    ExitReason,
     Order,
     OrderStatus,
     OrderType,
     Position,
     Purpose,
     SymbolFilters,
+    Trade,
     client_ids,
 )
 from bot.domain.errors import ExchangeError, UnknownStatusError
 from bot.locks import SymbolLocks
-from bot.protection.coverage import on_losing_side
-from bot.protection.moves import safe_cancel
-from bot.protection.pnl import pct_of_equity, pnl_usdt
-from bot.protection.ports import TradeBook, TradeRecord
-from bot.protection.stops import Protector, ProtectOutcome, ProtectStatus, round_stop
-from bot.protection.trailing import place_take_profit, place_trailing
+from bot.protection.closing import TradeCloser
+from bot.protection.coverage import close_position_stop, on_losing_side
+from bot.protection.ladder import ProtectOutcome, ProtectStatus, StopRequest
+from bot.protection.moves import drop_superseded
+from bot.protection.ports import Exchange, TradeBook
+from bot.protection.recorder import EventRecorder
+from bot.protection.stop_policy import round_stop
+from bot.protection.stops import Protector
+from bot.protection.trailing import ExitOrders
 
 log = logging.getLogger(__name__)
 
@@ -77,23 +82,36 @@ class _Plan:
     existing_close: ConditionalOrder | None
 
 
+EntryGate = Callable[[], str | None]
+"""None while entries are allowed, else the reason they are not (the kill switch's)."""
+
+
 class Executor:
     def __init__(
-        self, protector: Protector, book: TradeBook, locks: SymbolLocks,
-        entries_allowed: Callable[[], bool] = lambda: True,
+        self, exchange: Exchange, protector: Protector, exits: ExitOrders,
+        recorder: EventRecorder, closer: TradeCloser, book: TradeBook, locks: SymbolLocks,
+        trailing_rate: Decimal | None = None, entry_gate: EntryGate = lambda: None,
     ) -> None:
+        """``trailing_rate``: the settings' callback rate for decisions without their own;
+        None switches trailing stops off."""
+        self._ex = exchange
         self._p = protector
-        self._ex = protector.exchange
+        self._exits = exits
+        self._rec = recorder
+        self._closer = closer
         self._book = book
         self._locks = locks
-        self._entries_allowed = entries_allowed
+        self._trailing_rate = trailing_rate
+        self._entry_gate = entry_gate
+        self._last_key_ms: dict[str, int] = {}
 
     def open_position(self, decision: Decision) -> OpenResult:
         problem = _invalid(decision)
         if problem:
             return OpenResult(decision.symbol, OpenStatus.REFUSED, problem)
-        if not self._entries_allowed():
-            return OpenResult(decision.symbol, OpenStatus.REFUSED, "kill switch: entries halted")
+        denied = self._entry_gate()
+        if denied:
+            return OpenResult(decision.symbol, OpenStatus.REFUSED, denied)
         with self._locks.hold(decision.symbol):
             return self._open_locked(decision)
 
@@ -107,45 +125,50 @@ class Executor:
         if qty <= 0 or qty < (filters.market_min_qty or filters.min_qty):
             return OpenResult(d.symbol, OpenStatus.REFUSED, f"quantity {d.quantity} below minQty")
         stop = round_stop(d.direction, d.stop_price, filters)
-        opened_at = self._p_now()
-        key = client_ids.position_key(d.symbol, int(opened_at.timestamp() * 1000))
+        opened_at = self._rec.now()
+        key = client_ids.position_key(d.symbol, self._key_ms(d.symbol, opened_at))
         entry_cid = client_ids.make(Purpose.ENTRY, d.symbol, key, 0)
-        existing_close = _close_position_stop(book, d.direction)
+        existing_close = close_position_stop(book, d.direction)
         held = Decimal(0)
         if _has_stop(book, d.direction):  # a position on this side is likely: size it
             try:
                 held = _held(self._ex.positions(), d)
             except ExchangeError as exc:
                 return OpenResult(d.symbol, OpenStatus.REFUSED, f"pre-entry read failed: {exc}")
-        stop_cid = self._p.next_stop_id(d.symbol, key, book)
+        plan = _Plan(qty, held, stop, self._p.next_stop_id(d.symbol, key, book), entry_cid, key,
+                     opened_at, book, filters, existing_close)
         try:
             entry = self._ex.market_order(d.symbol, d.direction.entry_side, qty, entry_cid)
         except UnknownStatusError as exc:
-            return self._lost_entry(d, exc, _Plan(qty, held, stop, stop_cid, entry_cid, key,
-                                                  opened_at, book, filters, existing_close))
+            return self._lost_entry(d, exc, plan)
         except ExchangeError as exc:
-            self._p.event(EventKind.EXCHANGE_ERROR, d.symbol, f"entry refused: {exc.message}",
-                          code=exc.code, details={"quantity": qty})
+            self._rec.record(EventKind.ENTRY_FAILED, d.symbol, f"entry refused: {exc.message}",
+                             code=exc.code, details={"quantity": qty, "signal_id": d.signal_id,
+                                                     "client_order_id": entry_cid})
             return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc), position_key=key)
-        entry_done = time.perf_counter()
-        outcome = self._protect(d, entry, existing_close, qty, held + qty, stop, stop_cid,
-                                filters, key, entry_done)
+        outcome = self._protect(d, entry, plan, qty, time.perf_counter())
         # --- the position is protected (or closed); now the records ---
-        return self._record(d, entry, outcome, qty, stop, key, opened_at, book, filters)
+        return self._record(d, entry, outcome, qty, plan)
 
-    def _protect(
-        self, d: Decision, entry: Order, existing_close: ConditionalOrder | None,
-        added: Decimal, total: Decimal, stop: Decimal, stop_cid: str, filters: SymbolFilters,
-        key: str, entry_done: float,
-    ) -> ProtectOutcome:
-        if existing_close is None:
-            return self._p.protect_fill(d.symbol, d.direction, added, stop, stop_cid, filters,
-                                        key, entry_done)
-        if _still_protects(existing_close, d.direction, entry):
+    def _key_ms(self, symbol: str, opened_at: datetime) -> int:
+        """Strictly increasing per symbol: two entries in one millisecond of a slow or
+        virtual clock must not share their orders' client ids."""
+        ms = max(int(opened_at.timestamp() * 1000), self._last_key_ms.get(symbol, 0) + 1)
+        self._last_key_ms[symbol] = ms
+        return ms
+
+    def _protect(self, d: Decision, entry: Order, plan: _Plan, added: Decimal,
+                 entry_done: float) -> ProtectOutcome:
+        total = plan.held + added
+        req = StopRequest(symbol=d.symbol, direction=d.direction, position_qty=added,
+                          trigger=plan.stop, client_algo_id=plan.stop_cid, filters=plan.filters,
+                          key=plan.key, started=entry_done)
+        if plan.existing_close is None:
+            return self._p.protect_fill(req)
+        if _still_protects(plan.existing_close, d.direction, entry):
             # the closePosition stop closes whatever the position has grown to
-            return self._keep_existing(d.symbol, existing_close)
-        return self._p.protect_fill(d.symbol, d.direction, total, stop, stop_cid, filters, key,
-                                    entry_done, reduce_only_qty=total)
+            return self._keep_existing(d.symbol, plan.existing_close)
+        return self._p.protect_fill(replace(req, position_qty=total, reduce_only_qty=total))
 
     def _lost_entry(self, d: Decision, exc: UnknownStatusError, plan: _Plan) -> OpenResult:
         """The entry's answer and the adapter's lookup were both lost: the position tells.
@@ -157,18 +180,18 @@ class Executor:
             side = [p for p in self._ex.positions()
                     if p.symbol == d.symbol and p.direction is d.direction]
         except ExchangeError as again:
-            self._p.event(EventKind.EXCHANGE_ERROR, d.symbol,
-                          f"entry status unknown ({exc.message}) and position re-read failed "
-                          f"({again.message}): the monitor adopts any fill",
-                          code=exc.code, details={"quantity": plan.qty, "status": "unknown",
-                                                  "client_order_id": plan.entry_cid})
+            self._rec.record(EventKind.EXCHANGE_ERROR, d.symbol,
+                             f"entry status unknown ({exc.message}) and position re-read failed "
+                             f"({again.message}): the monitor adopts any fill",
+                             code=exc.code, details={"quantity": plan.qty, "status": "unknown",
+                                                     "client_order_id": plan.entry_cid})
             return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc),
                               position_key=plan.key)
         total = _held(side, d)
         if total <= plan.held:
-            self._p.event(EventKind.EXCHANGE_ERROR, d.symbol,
-                          f"entry refused: {exc.message} (position unchanged)", code=exc.code,
-                          details={"quantity": plan.qty, "client_order_id": plan.entry_cid})
+            self._rec.record(EventKind.ENTRY_FAILED, d.symbol,
+                             f"entry refused: {exc.message} (position unchanged)", code=exc.code,
+                             details={"quantity": plan.qty, "client_order_id": plan.entry_cid})
             return OpenResult(d.symbol, OpenStatus.ENTRY_FAILED, str(exc),
                               position_key=plan.key)
         added = total - plan.held
@@ -178,45 +201,45 @@ class Executor:
                       side=d.direction.entry_side, type=OrderType.MARKET,
                       status=OrderStatus.FILLED, price=price, avg_price=price,
                       orig_qty=plan.qty, executed_qty=added, reduce_only=False)
-        outcome = self._protect(d, entry, plan.existing_close, added, total, plan.stop,
-                                plan.stop_cid, plan.filters, plan.key, time.perf_counter())
+        outcome = self._protect(d, entry, plan, added, time.perf_counter())
         log.warning("[RECONCILE] Entry answer lost for %s but the position grew by %s - "
                     "treated as filled", d.symbol, added)
-        self._p.event(EventKind.EXCHANGE_ERROR, d.symbol,
-                      f"entry answer lost ({exc.message}); position grew by {added}: "
-                      "treated as filled", code=exc.code,
-                      details={"quantity": added, "status": "filled",
-                               "client_order_id": plan.entry_cid})
-        return self._record(d, entry, outcome, added, plan.stop, plan.key, plan.opened_at,
-                            plan.book, plan.filters)
+        self._rec.record(EventKind.EXCHANGE_ERROR, d.symbol,
+                         f"entry answer lost ({exc.message}); position grew by {added}: "
+                         "treated as filled", code=exc.code,
+                         details={"quantity": added, "status": "filled",
+                                  "client_order_id": plan.entry_cid})
+        return self._record(d, entry, outcome, added, plan)
 
     def _keep_existing(self, symbol: str, stop: ConditionalOrder) -> ProtectOutcome:
         return ProtectOutcome(symbol, ProtectStatus.ALREADY_COVERED, stop=stop,
                               trigger_price=stop.trigger_price)
 
-    def _record(
-        self, d: Decision, entry: Order, outcome: ProtectOutcome, qty: Decimal, stop: Decimal,
-        key: str, opened_at: datetime, book: list[ConditionalOrder], filters: SymbolFilters,
-    ) -> OpenResult:
+    def _record(self, d: Decision, entry: Order, outcome: ProtectOutcome, qty: Decimal,
+                plan: _Plan) -> OpenResult:
+        stop, key, filters = plan.stop, plan.key, plan.filters
         filled = entry.executed_qty if entry.executed_qty > 0 else qty
         price = entry.avg_price if entry.avg_price > 0 else entry.price
-        self._p.event(EventKind.ENTRY_FILLED, d.symbol,
-                      f"{d.direction.entry_side.value} {filled} @ {price}",
-                      details={"quantity": filled, "price": price, "direction": d.direction,
-                               "client_order_id": entry.client_order_id, "signal_id": d.signal_id})
+        self._rec.record(EventKind.ENTRY_FILLED, d.symbol,
+                         f"{d.direction.entry_side.value} {filled} @ {price}",
+                         details={"quantity": filled, "price": price, "direction": d.direction,
+                                  "client_order_id": entry.client_order_id,
+                                  "signal_id": d.signal_id})
         self._p.record(outcome.events)
         log.info("[ENTRY] %s %s %s @ %s", d.symbol, d.direction.entry_side.value, filled, price)
-        if outcome.status is ProtectStatus.EMERGENCY_CLOSED:
-            self._closed_at_once(d, filled, price, outcome)
-            return OpenResult(d.symbol, OpenStatus.EMERGENCY_CLOSED, "no stop possible",
-                              entry=entry, protection=outcome, position_key=key)
         trigger = outcome.trigger_price if outcome.trigger_price is not None else stop
-        record = TradeRecord(
+        record = Trade(
             symbol=d.symbol, direction=d.direction, quantity=filled, entry_price=price,
-            stop_price=trigger, position_key=key, opened_at=opened_at,
+            stop_price=trigger, position_key=key, opened_at=plan.opened_at,
             take_profit=d.target_price,
             trailing_rate=d.callback_rate if d.trailing else None,
         )
+        if outcome.status is ProtectStatus.EMERGENCY_CLOSED:
+            # in the books too: a trade opened and closed at once, at the venue's prices
+            self._closer.close(d.symbol, [self._book.record_open(record)],
+                               ExitReason.EMERGENCY, fallback_price=outcome.close_price)
+            return OpenResult(d.symbol, OpenStatus.EMERGENCY_CLOSED, "no stop possible",
+                              entry=entry, protection=outcome, position_key=key)
         if outcome.status is ProtectStatus.FAILED:
             # the position is real: recorded, the next monitor cycle retries at its own stop
             # instead of adopting a stranger at the fallback distance
@@ -225,44 +248,28 @@ class Executor:
                               entry=entry, protection=outcome, position_key=key)
         if outcome.status is ProtectStatus.ALREADY_COVERED and outcome.stop is not None:
             log.info("[OK] SL already exists for %s - keeping existing protection", d.symbol)
-            self._p.event(EventKind.STOP_KEPT, d.symbol,
-                          "closePosition stop covers the added quantity",
-                          details={"stops": [outcome.stop.client_algo_id], "entry": True})
+            self._rec.record(EventKind.STOP_KEPT, d.symbol,
+                             "closePosition stop covers the added quantity",
+                             details={"stops": [outcome.stop.client_algo_id], "entry": True})
         self._book.record_open(record)
-        self._drop_superseded(d, outcome, book, price)
+        self._drop_superseded(d, outcome, plan.book)
         tp = trailing = None
         if d.target_price is not None:
-            tp = place_take_profit(self._p, d.symbol, d.direction, filled, d.target_price,
-                                   filters, key)
+            tp = self._exits.take_profit(d.symbol, d.direction, filled, d.target_price,
+                                         filters, key)
         if d.trailing:
-            rate = d.callback_rate if d.callback_rate is not None else (
-                self._p.config.trailing_callback_rate)
-            if self._p.config.trailing_enabled:
-                trailing = place_trailing(self._p, d.symbol, d.direction, filled, rate, key)
+            rate = d.callback_rate if d.callback_rate is not None else self._trailing_rate
+            if self._trailing_rate is not None:
+                trailing = self._exits.trailing(d.symbol, d.direction, filled, rate, key)
             else:
-                self._p.event(EventKind.TRAILING_DISABLED, d.symbol,
-                              "trailing off: disabled in settings", details={"reason": "setting"})
+                self._rec.record(EventKind.TRAILING_DISABLED, d.symbol,
+                                 "trailing off: disabled in settings",
+                                 details={"reason": "setting"})
         return OpenResult(d.symbol, OpenStatus.OPENED, entry=entry, protection=outcome,
                           take_profit=tp, trailing=trailing, position_key=key)
 
-    def _closed_at_once(self, d: Decision, filled: Decimal, price: Decimal,
-                        outcome: ProtectOutcome) -> None:
-        exit_price = outcome.close_price or price
-        pnl = pnl_usdt(d.direction, price, exit_price, filled)
-        try:
-            equity: Decimal | None = self._ex.account().equity
-        except ExchangeError:
-            equity = None
-        pct = pct_of_equity(pnl, equity)
-        self._p.event(EventKind.POSITION_CLOSED, d.symbol,
-                      f"closed (emergency) @ {exit_price}, PnL {pnl:.4f} USDT",
-                      details={"reason": "emergency", "pnl_usdt": pnl, "pnl_pct_equity": pct,
-                               "exit_price": exit_price, "entry_price": price,
-                               "quantity": filled})
-
-    def _drop_superseded(
-        self, d: Decision, outcome: ProtectOutcome, book: list[ConditionalOrder], price: Decimal,
-    ) -> None:
+    def _drop_superseded(self, d: Decision, outcome: ProtectOutcome,
+                         book: list[ConditionalOrder]) -> None:
         """A second entry: reduce-only stops sized for the old quantity protect too little now."""
         if outcome.status is not ProtectStatus.PLACED:
             return
@@ -271,21 +278,12 @@ class Executor:
         if not stale:
             return
         try:
-            positions = {p.symbol: p for p in self._ex.positions()}
+            position = {p.symbol: p for p in self._ex.positions()}.get(d.symbol)
             current = self._ex.open_conditional_orders(d.symbol)
         except ExchangeError:
             return  # the monitor will tidy up; leaving an extra stop is always safe
-        position = positions.get(d.symbol)
-        if position is None:
-            return
-        for old in stale:
-            if any(o.algo_id == old.algo_id for o in current) and safe_cancel(
-                self._p, position, current, old, "replaced"
-            ):
-                current = [o for o in current if o.algo_id != old.algo_id]
-
-    def _p_now(self) -> datetime:
-        return self._p.now()
+        if position is not None:
+            drop_superseded(self._p, position, current, stale)
 
 
 def _invalid(d: Decision) -> str:
@@ -305,16 +303,6 @@ def _invalid(d: Decision) -> str:
         if wrong:
             return "target price lies on the stop's side"
     return ""
-
-
-def _close_position_stop(
-    book: list[ConditionalOrder], direction: Direction,
-) -> ConditionalOrder | None:
-    for order in book:
-        if (order.status.is_open and order.close_position and order.type.is_stop
-                and order.side is direction.closing_side):
-            return order
-    return None
 
 
 def _has_stop(book: list[ConditionalOrder], direction: Direction) -> bool:

@@ -15,12 +15,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain import EventKind, Position, Purpose, client_ids
+from bot.domain import EventKind, ExitReason, Position, Purpose, Trade, client_ids
 from bot.domain.errors import ExchangeError, ReduceOnlyRejectedError
 from bot.locks import SymbolLocks
-from bot.protection.moves import safe_cancel
-from bot.protection.pnl import pct_of_equity, pnl_usdt
-from bot.protection.ports import TradeBook, TradeLike, trades_for
+from bot.protection.closing import TradeCloser
+from bot.protection.ports import Exchange, TradeBook, trades_for
+from bot.protection.recorder import EventRecorder
 from bot.protection.stops import Protector
 
 log = logging.getLogger(__name__)
@@ -34,111 +34,106 @@ class FlattenReport:
     errors: tuple[str, ...]
 
 
-def flatten(
-    protector: Protector, book: TradeBook, locks: SymbolLocks, attempts: int = 20,
-    pause: Callable[[], None] = lambda: None,
-) -> FlattenReport:
-    """``pause`` runs between position re-reads (inject a short wait in production)."""
-    ex = protector.exchange
-    errors: list[str] = []
-    try:
-        positions = ex.positions()
-    except ExchangeError as exc:
-        return FlattenReport((), (), 0, (f"positions read failed: {exc}",))
-    closing: dict[str, Position] = {}
-    fills: dict[str, Decimal] = {}
-    flattened: dict[str, set[str]] = {}  # position keys of the trades our closes end
-    for pos in positions:
-        with locks.hold(pos.symbol):
-            trades = trades_for(book, pos.symbol)
-            flattened[pos.symbol] = {t.position_key for t in trades}
-            key = _key_for(trades, pos, protector)
-            cid = client_ids.make(Purpose.CLOSE, pos.symbol, key, 0)
-            try:
-                order = ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity,
-                                        cid, reduce_only=True)
-                if order.avg_price > 0:
-                    fills[pos.symbol] = order.avg_price
-                log.warning("[FLATTEN] Closing %s: %s %s at market", pos.symbol,
-                            pos.direction.closing_side.value, pos.quantity)
-            except ReduceOnlyRejectedError:
-                pass  # nothing left to reduce: the re-read will confirm
-            except ExchangeError as exc:
-                errors.append(f"{pos.symbol}: close refused: {exc}")
-                protector.event(EventKind.EXCHANGE_ERROR, pos.symbol,
-                                f"flatten close refused: {exc.message}", code=exc.code)
-            closing[pos.symbol] = pos
-    gone = _wait_gone(protector, set(closing), attempts, pause)
-    cancelled = 0
-    reopened: set[str] = set()
-    with ExitStack() as held:  # sorted order: no deadlock with one-lock holders
-        for symbol in sorted(gone):
-            held.enter_context(locks.hold(symbol))
-        try:  # under the locks: an entry already past the kill switch can't slip in now
-            live: set[str] | None = {p.symbol for p in ex.positions()}
-        except ExchangeError as exc:
-            errors.append(f"positions re-read failed: {exc}")
-            live = None  # unknown: every stop stays
-        for symbol in sorted(gone):
-            pos, fill = closing[symbol], fills.get(symbol)
-            if live is None or symbol in live:
-                if live is not None:
-                    reopened.add(symbol)
-                    log.warning("[FLATTEN] %s open again after its close - its stops and "
-                                "trade stay", symbol)
-                _close_trades(protector, book, pos, fill, flattened[symbol])
-                continue
-            try:
-                stops = ex.open_conditional_orders(symbol)
-            except ExchangeError as exc:
-                errors.append(f"{symbol}: conditional read failed: {exc}")
-                stops = []
-            for order in stops:
-                if safe_cancel(protector, None, stops, order, "flatten"):
-                    cancelled += 1
-            _close_trades(protector, book, pos, fill)
-    still = tuple(sorted(set(closing) - gone | reopened))
-    for symbol in sorted(set(closing) - gone):
-        log.error("[FLATTEN] %s still open after close - its stops stay", symbol)
-    return FlattenReport(tuple(sorted(gone - reopened)), still, cancelled, tuple(errors))
+class Flattener:
+    def __init__(self, exchange: Exchange, protector: Protector, recorder: EventRecorder,
+                 closer: TradeCloser, book: TradeBook, locks: SymbolLocks) -> None:
+        self._ex = exchange
+        self._p = protector
+        self._rec = recorder
+        self._closer = closer
+        self._book = book
+        self._locks = locks
 
-
-def _wait_gone(protector: Protector, symbols: set[str], attempts: int,
-               pause: Callable[[], None]) -> set[str]:
-    gone: set[str] = set()
-    for _ in range(max(1, attempts)):
+    def flatten(self, attempts: int = 20,
+                pause: Callable[[], None] = lambda: None) -> FlattenReport:
+        """``pause`` runs between position re-reads (inject a short wait in production)."""
+        errors: list[str] = []
         try:
-            open_now = {p.symbol for p in protector.exchange.positions()}
-        except ExchangeError:
-            open_now = symbols - gone
-        gone = symbols - open_now
-        if gone == symbols:
-            break
-        pause()
-    return gone
+            positions = self._ex.positions()
+        except ExchangeError as exc:
+            return FlattenReport((), (), 0, (f"positions read failed: {exc}",))
+        closing: dict[str, Position] = {}
+        flattened: dict[str, set[str]] = {}  # position keys of the trades our closes end
+        for pos in positions:
+            with self._locks.hold(pos.symbol):
+                trades = trades_for(self._book, pos.symbol)
+                flattened[pos.symbol] = {t.position_key for t in trades}
+                error = self._close(pos, trades)
+                if error:
+                    errors.append(error)
+                closing[pos.symbol] = pos
+        gone = self._wait_gone(set(closing), attempts, pause)
+        cancelled, reopened = self._tidy(gone, closing, flattened, errors)
+        still = tuple(sorted(set(closing) - gone | reopened))
+        for symbol in sorted(set(closing) - gone):
+            log.error("[FLATTEN] %s still open after close - its stops stay", symbol)
+        return FlattenReport(tuple(sorted(gone - reopened)), still, cancelled, tuple(errors))
 
+    def _close(self, pos: Position, trades: list[Trade]) -> str:
+        key = trades[-1].position_key if trades else client_ids.position_key(
+            pos.symbol, int(self._rec.now().timestamp() * 1000))
+        cid = client_ids.make(Purpose.CLOSE, pos.symbol, key, 0)
+        try:
+            self._ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity, cid,
+                                  reduce_only=True)
+        except ReduceOnlyRejectedError:
+            return ""  # nothing left to reduce: the re-read will confirm
+        except ExchangeError as exc:
+            self._rec.record(EventKind.EXCHANGE_ERROR, pos.symbol,
+                             f"flatten close refused: {exc.message}", code=exc.code)
+            return f"{pos.symbol}: close refused: {exc}"
+        log.warning("[FLATTEN] Closing %s: %s %s at market", pos.symbol,
+                    pos.direction.closing_side.value, pos.quantity)
+        return ""
 
-def _close_trades(protector: Protector, book: TradeBook, pos: Position,
-                  fill_price: Decimal | None, keys: set[str] | None = None) -> None:
-    """``keys``: only these trades (a position opened after the close keeps its own)."""
-    trades = [t for t in trades_for(book, pos.symbol) if keys is None or t.position_key in keys]
-    if not trades:
-        return
-    try:
-        equity: Decimal | None = protector.exchange.account().equity
-    except ExchangeError:
-        equity = None
-    for trade in trades:
-        exit_price = fill_price or pos.mark_price  # the close's own average when known
-        pnl = pnl_usdt(trade.direction, trade.entry_price, exit_price, trade.quantity)
-        pct = pct_of_equity(pnl, equity)
-        book.record_close(trade, exit_price, "flatten", pnl, pct, protector.now())
-        protector.event(EventKind.POSITION_CLOSED, pos.symbol, f"flattened, PnL {pnl:.4f} USDT",
-                        details={"reason": "flatten", "pnl_usdt": pnl, "pnl_pct_equity": pct,
-                                 "exit_price": exit_price})
+    def _tidy(self, gone: set[str], closing: dict[str, Position],
+              flattened: dict[str, set[str]], errors: list[str]) -> tuple[int, set[str]]:
+        cancelled = 0
+        reopened: set[str] = set()
+        with ExitStack() as held:  # sorted order: no deadlock with one-lock holders
+            for symbol in sorted(gone):
+                held.enter_context(self._locks.hold(symbol))
+            try:  # under the locks: an entry already past the kill switch can't slip in now
+                live: set[str] | None = {p.symbol for p in self._ex.positions()}
+            except ExchangeError as exc:
+                errors.append(f"positions re-read failed: {exc}")
+                live = None  # unknown: every stop stays
+            for symbol in sorted(gone):
+                mark = closing[symbol].mark_price
+                if live is None or symbol in live:
+                    if live is not None:
+                        reopened.add(symbol)
+                        log.warning("[FLATTEN] %s open again after its close - its stops and "
+                                    "trade stay", symbol)
+                    self._book_closes(symbol, mark, flattened[symbol])
+                    continue
+                try:
+                    stops = self._ex.open_conditional_orders(symbol)
+                except ExchangeError as exc:
+                    errors.append(f"{symbol}: conditional read failed: {exc}")
+                    stops = []
+                for order in stops:
+                    if self._p.cancel_if_safe(None, stops, order, "flatten"):
+                        cancelled += 1
+                self._book_closes(symbol, mark)
+        return cancelled, reopened
 
+    def _wait_gone(self, symbols: set[str], attempts: int,
+                   pause: Callable[[], None]) -> set[str]:
+        gone: set[str] = set()
+        for _ in range(max(1, attempts)):
+            try:
+                open_now = {p.symbol for p in self._ex.positions()}
+            except ExchangeError:
+                open_now = symbols - gone
+            gone = symbols - open_now
+            if gone == symbols:
+                break
+            pause()
+        return gone
 
-def _key_for(trades: list[TradeLike], pos: Position, protector: Protector) -> str:
-    if trades:
-        return trades[-1].position_key
-    return client_ids.position_key(pos.symbol, int(protector.now().timestamp() * 1000))
+    def _book_closes(self, symbol: str, mark: Decimal, keys: set[str] | None = None) -> None:
+        """``keys``: only these trades (a position opened after the close keeps its own)."""
+        trades = [t for t in trades_for(self._book, symbol)
+                  if keys is None or t.position_key in keys]
+        self._closer.close(symbol, trades, ExitReason.FLATTEN, fallback_price=mark)

@@ -2,23 +2,37 @@
 
 Kept apart from the order books so the money arithmetic (average entry,
 realized PnL, fees, margin, liquidation threshold) reads in one place.
+Maintenance margin follows the symbol's brackets (``brackets``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from bot.paper import brackets as tiers
+from bot.paper.brackets import Bracket
 from bot.paper.model import ZERO, PositionState, Side
 from bot.paper.specs import SymbolSpec
 
 DEFAULT_LEVERAGE = 20
+USDT_STEP = Decimal("0.00000001")  # Binance books USDT amounts (PnL, fees) to 8 decimals
+
+
+def usdt(value: Decimal) -> Decimal:
+    """Round a booked amount as the venue does, so userTrades' strings add up exactly."""
+    return value.quantize(USDT_STEP, rounding=ROUND_HALF_UP) + 0  # + 0: never "-0.00000000"
 
 
 class Account:
-    def __init__(self, balance: Decimal, specs: dict[str, SymbolSpec]) -> None:
+    def __init__(self, balance: Decimal, specs: dict[str, SymbolSpec],
+                 brackets: dict[str, tuple[Bracket, ...]] | None = None) -> None:
         if balance < 0:
             raise ValueError("balance must be >= 0")
         self.specs = specs
+        self.brackets = brackets if brackets is not None else {
+            s: tiers.for_spec(spec) for s, spec in specs.items()}
+        self.dual_side = False  # hedge mode (positionSide LONG / SHORT)
+        self.multi_assets = False  # Multi-Assets margin mode
         self.wallet = balance
         self.fees_paid = ZERO
         self.realized = ZERO
@@ -52,13 +66,13 @@ class Account:
         else:
             closing = min(qty, abs(pos.amount))
             direction = 1 if pos.amount > 0 else -1
-            realized = closing * (price - pos.entry_price) * direction
+            realized = usdt(closing * (price - pos.entry_price) * direction)
             pos.amount += signed
             if pos.amount == 0:
                 pos.entry_price = ZERO
             elif (pos.amount > 0) != (direction > 0):
                 pos.entry_price = price
-        fee = qty * price * fee_rate
+        fee = usdt(qty * price * fee_rate)
         pos.realized_pnl += realized
         pos.update_ms = now_ms
         self.realized += realized
@@ -79,7 +93,7 @@ class Account:
         return abs(self.amount(symbol)) * mark / self.leverage_of(symbol)
 
     def maint_margin(self, symbol: str, mark: Decimal) -> Decimal:
-        return abs(self.amount(symbol)) * mark * self.specs[symbol].maint_margin_rate
+        return tiers.maint_margin(self.brackets[symbol], abs(self.amount(symbol)) * mark)
 
     def totals(self, marks: dict[str, Decimal], open_order_margin: Decimal) -> dict[str, Decimal]:
         upnl = sum((self.unrealized(s, marks[s]) for s in self.open_symbols()), ZERO)
@@ -115,11 +129,5 @@ class Account:
         upnl_all, maint_all = totals if totals is not None else self.cross_totals(marks)
         others_upnl = upnl_all - self.unrealized(symbol, marks[symbol])
         others_maint = maint_all - self.maint_margin(symbol, marks[symbol])
-        rate = self.specs[symbol].maint_margin_rate
-        amt = pos.amount
-        # wallet + others_upnl + amt*(P - entry) = |amt|*P*rate + others_maint
-        denom = amt - abs(amt) * rate
-        if denom == 0:
-            return ZERO
-        price = (others_maint - self.wallet - others_upnl + amt * pos.entry_price) / denom
-        return max(price, ZERO)
+        return tiers.liquidation_price(self.wallet, others_maint, others_upnl, pos.amount,
+                                       pos.entry_price, self.brackets[symbol])

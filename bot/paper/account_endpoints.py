@@ -1,12 +1,13 @@
-"""Account, balance and position endpoints (v2 and v3 shapes)."""
+"""Account, balance and position endpoints (v2 and v3 shapes); position and asset modes."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from bot.paper import parsing, wire
+from bot.paper import errors, parsing, wire
 from bot.paper.model import ZERO
+from bot.paper.position_mode import row_side
 
 Params = dict[str, str]
 
@@ -24,7 +25,7 @@ def _position_row(engine: Any, symbol: str, totals: tuple[Decimal, Decimal]) -> 
     spec = engine.specs[symbol]
     initial = account.position_margin(symbol, mark)
     return {
-        "symbol": symbol, "positionSide": "BOTH",
+        "symbol": symbol, "positionSide": row_side(account.dual_side, amount),
         "positionAmt": wire.num(amount, spec.quantity_precision) if amount else "0",
         "entryPrice": wire.num(entry) if entry else "0.0",
         "breakEvenPrice": wire.num(entry) if entry else "0.0",
@@ -80,9 +81,15 @@ def position_risk_v2(ctx: Any, p: Params) -> list:
             "markPrice": row["markPrice"], "unRealizedProfit": row["unRealizedProfit"],
             "liquidationPrice": row["liquidationPrice"], "leverage": str(row["_leverage"]),
             "maxNotionalValue": row["_maxNotional"], "marginType": "cross",
-            "isolatedMargin": "0.00000000", "isAutoAddMargin": "false", "positionSide": "BOTH",
-            "notional": row["notional"], "isolatedWallet": "0", "updateTime": row["updateTime"],
+            "isolatedMargin": "0.00000000", "isAutoAddMargin": "false",
+            "positionSide": row["positionSide"], "notional": row["notional"],
+            "isolatedWallet": "0", "updateTime": row["updateTime"],
         })
+        if engine.account.dual_side:  # hedge mode lists both sides; the other one is empty
+            out.append({**out[-1], "positionSide": "SHORT" if row["positionSide"] == "LONG"
+                        else "LONG", "positionAmt": "0", "entryPrice": "0.0",
+                        "breakEvenPrice": "0.0", "unRealizedProfit": "0.00000000",
+                        "liquidationPrice": "0", "notional": "0"})
     return out
 
 
@@ -141,11 +148,12 @@ def account_v2(ctx: Any, p: Params) -> dict:
         "positionInitialMargin": r["positionInitialMargin"], "openOrderInitialMargin": "0",
         "leverage": str(r["_leverage"]), "isolated": False, "entryPrice": r["entryPrice"],
         "breakEvenPrice": r["breakEvenPrice"], "maxNotional": r["_maxNotional"],
-        "bidNotional": "0", "askNotional": "0", "positionSide": "BOTH",
+        "bidNotional": "0", "askNotional": "0", "positionSide": r["positionSide"],
         "positionAmt": r["positionAmt"], "updateTime": r["updateTime"],
     } for r in rows]
     return {"feeTier": 0, "feeBurn": False, "canTrade": True, "canDeposit": True,
-            "canWithdraw": True, "updateTime": 0, "multiAssetsMargin": False, "tradeGroupId": -1,
+            "canWithdraw": True, "updateTime": 0,
+            "multiAssetsMargin": engine.account.multi_assets, "tradeGroupId": -1,
             **_header(t), "assets": [_asset(t, now)], "positions": positions}
 
 
@@ -158,9 +166,34 @@ def account_v3(ctx: Any, p: Params) -> dict:
         cross = engine.account.cross_totals(engine.mark)
         rows = [_position_row(engine, s, cross) for s in engine.account.open_symbols()]
     positions = [{
-        "symbol": r["symbol"], "positionSide": "BOTH", "positionAmt": r["positionAmt"],
+        "symbol": r["symbol"], "positionSide": r["positionSide"], "positionAmt": r["positionAmt"],
         "unrealizedProfit": r["unRealizedProfit"], "isolatedMargin": "0",
         "notional": r["notional"], "isolatedWallet": "0", "initialMargin": r["initialMargin"],
         "maintMargin": r["maintMargin"], "updateTime": r["updateTime"],
     } for r in rows]
     return {**_header(t), "assets": [_asset(t, now)], "positions": positions}
+
+
+def _flag(p: Params, name: str) -> bool:
+    raw = parsing.text(p, name, required=True)
+    if raw not in ("true", "false"):
+        raise errors.invalid_data(name)
+    return raw == "true"
+
+
+def position_mode_get(ctx: Any, p: Params) -> dict:
+    return {"dualSidePosition": ctx.engine.account.dual_side}
+
+
+def position_mode_set(ctx: Any, p: Params) -> dict:
+    ctx.engine.set_position_mode(_flag(p, "dualSidePosition"))
+    return {"code": 200, "msg": "success"}
+
+
+def multi_assets_get(ctx: Any, p: Params) -> dict:
+    return {"multiAssetsMargin": ctx.engine.account.multi_assets}
+
+
+def multi_assets_set(ctx: Any, p: Params) -> dict:
+    ctx.engine.set_multi_assets(_flag(p, "multiAssetsMargin"))
+    return {"code": 200, "msg": "success"}

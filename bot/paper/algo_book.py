@@ -2,7 +2,10 @@
 
 A mixin of ``MatchingEngine`` (shares its lock, clock, books and ledger); kept
 in its own module because the conditional book is the part the bot's
-protection promise rests on.
+protection promise rests on. What happens once an order fires lives in
+``trigger_pipeline``. Queries honour the read-after-write lag (``read_lag_ms``,
+wall clock): an order just placed is missing from every answer for that long, as
+freqtrade #12681 reports of Binance, while the engine already guards and fires it.
 """
 
 from __future__ import annotations
@@ -10,17 +13,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.paper import errors, rules, validation
-from bot.paper.model import (
-    ZERO,
-    AlgoOrder,
-    AlgoRequest,
-    AlgoStatus,
-    Order,
-    OrderType,
-    Side,
-    TimeInForce,
-)
+from bot.paper import errors, position_mode, symbol_status, validation
+from bot.paper.model import ZERO, AlgoOrder, AlgoRequest, AlgoStatus, OrderType
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +27,8 @@ class AlgoBookMixin:
             self.sync()
             spec = self.spec(req.symbol)
             validation.check_algo(req, spec)
+            req = position_mode.check_position_side(req, self.account.dual_side,
+                                                    self.account.amount(req.symbol))
             if req.client_algo_id and any(
                 a.client_algo_id == req.client_algo_id for a in self._open_algo_list()
             ):
@@ -40,6 +36,7 @@ class AlgoBookMixin:
             price = self._working_price(req.symbol, req.working_type)
             validation.check_algo_against_book(req, spec, price, self._open_algo_list(),
                                                self.max_open_algo_orders)
+            symbol_status.check_new_order(spec.status, req.reduce_only or req.close_position)
             now = self.now_ms()
             algo = AlgoOrder(
                 algo_id=self._new_algo_id(),
@@ -50,7 +47,8 @@ class AlgoBookMixin:
                 close_position=req.close_position, reduce_only=req.reduce_only,
                 price_protect=req.price_protect, activate_price=req.activate_price,
                 callback_rate=req.callback_rate, time_in_force=req.time_in_force,
-                create_ms=now, update_ms=now,
+                create_ms=now, update_ms=now, position_side=req.position_side,
+                visible_wall_ms=self.wall_ms() + self.read_lag_ms,
             )
             if algo.type is OrderType.TRAILING_STOP_MARKET and algo.activate_price is None:
                 algo.activated = True
@@ -65,10 +63,16 @@ class AlgoBookMixin:
         return [a for book in self._armed.values() for a in book.values()]
 
     def _find_algo(self, algo_id: int | None, client_algo_id: str | None) -> AlgoOrder | None:
+        """The order a client can see by this reference (None while the read lag hides it)."""
         if algo_id is not None:
-            return self.algos.get(algo_id)
-        found = self._algo_by_client.get(client_algo_id or "")
-        return self.algos[found] if found is not None else None
+            algo = self.algos.get(algo_id)
+        else:
+            found = self._algo_by_client.get(client_algo_id or "")
+            algo = self.algos[found] if found is not None else None
+        return algo if algo is not None and self._visible(algo) else None
+
+    def _visible(self, algo: AlgoOrder) -> bool:
+        return algo.visible_wall_ms <= self.wall_ms()
 
     def get_algo(self, algo_id: int | None = None, client_algo_id: str | None = None) -> AlgoOrder:
         with self.lock:
@@ -83,23 +87,35 @@ class AlgoBookMixin:
         with self.lock:
             self.sync()
             algo = self._find_algo(algo_id, client_algo_id)
+            if algo is not None and algo.status is AlgoStatus.TRIGGERING:
+                # forwarded to the matching engine: "stop order is triggering"; a stuck one
+                # answers as if it were gone (as reported of Binance's demo venue)
+                raise errors.stop_triggering() if algo.due_ms is not None \
+                    else errors.cancel_rejected()
             if algo is None or not algo.status.is_open:
                 raise errors.cancel_rejected()
             self._end_algo(algo, AlgoStatus.CANCELED, actor)
             return replace(algo)
 
     def silent_cancel(self, algo_id: int) -> AlgoOrder:
-        """The venue drops a resting stop on its own (seen live): the bot is not told."""
-        algo = self.cancel_algo(algo_id=algo_id, actor="control")
+        """The venue drops a resting stop on its own (seen live): the bot is not told.
+        The control surface sees past the read lag; a TRIGGERING order is not resting."""
+        with self.lock:
+            self.sync()
+            algo = self.algos.get(algo_id)
+            if algo is None or algo.status is not AlgoStatus.NEW:
+                raise errors.cancel_rejected()
+            self._end_algo(algo, AlgoStatus.CANCELED, "control")
         log.warning("[PAPER] Silently cancelled algo %s (%s)", algo.algo_id, algo.client_algo_id)
-        return algo
+        return replace(algo)
 
     def cancel_all_algos(self, symbol: str, actor: str = "client") -> list[AlgoOrder]:
         with self.lock:
             self.sync()
             self.spec(symbol)
-            open_now = sorted(self._armed[symbol].values(), key=lambda a: a.algo_id)
-            for algo in open_now:
+            open_now = sorted((a for a in self._armed[symbol].values()
+                               if a.status is AlgoStatus.NEW), key=lambda a: a.algo_id)
+            for algo in open_now:  # TRIGGERING ones are the matching engine's already
                 self._end_algo(algo, AlgoStatus.CANCELED, actor)
             return [replace(a) for a in open_now]
 
@@ -111,14 +127,16 @@ class AlgoBookMixin:
                 found = list(self._armed[symbol].values())
             else:
                 found = self._open_algo_list()
-            return [replace(a) for a in sorted(found, key=lambda a: a.algo_id)]
+            return [replace(a) for a in sorted(found, key=lambda a: a.algo_id)
+                    if self._visible(a)]
 
     def all_algos(self, symbol: str | None = None) -> list[AlgoOrder]:
         with self.lock:
             self.sync()
             if symbol is not None:
                 self.spec(symbol)
-            return [replace(a) for a in self.algos.values() if symbol in (None, a.symbol)]
+            return [replace(a) for a in self.algos.values()
+                    if symbol in (None, a.symbol) and self._visible(a)]
 
     def _end_algo(self, algo: AlgoOrder, status: AlgoStatus, actor: str,
                   details: dict | None = None) -> None:
@@ -129,51 +147,5 @@ class AlgoBookMixin:
 
     def _expire_close_position(self, symbol: str) -> None:
         for algo in sorted(self._armed[symbol].values(), key=lambda a: a.algo_id):
-            if algo.close_position:
+            if algo.close_position and algo.status is AlgoStatus.NEW:
                 self._end_algo(algo, AlgoStatus.EXPIRED, "engine", {"reason": "position closed"})
-
-    def _trigger(self, algo: AlgoOrder) -> None:
-        """Turn a fired conditional order into a real order and execute it at the market."""
-        now = self.now_ms()
-        self._armed[algo.symbol].pop(algo.algo_id, None)
-        algo.trigger_ms = now
-        if algo.type is OrderType.TRAILING_STOP_MARKET and algo.extreme is not None:
-            assert algo.callback_rate is not None
-            level = rules.trailing_trigger(algo.side, algo.extreme, algo.callback_rate)
-            algo.trigger_price = self.specs[algo.symbol].tick_size * (
-                level / self.specs[algo.symbol].tick_size).to_integral_value()
-        amount = self.account.amount(algo.symbol)
-        reduce = algo.reduce_only or algo.close_position
-        qty = abs(amount) if algo.close_position else algo.quantity
-        if reduce:
-            if amount == 0 or (amount > 0) == (algo.side is Side.BUY):
-                self._end_algo(algo, AlgoStatus.EXPIRED, "engine",
-                               {"reason": "nothing to reduce at trigger"})
-                return
-            qty = min(qty, abs(amount))
-        else:
-            try:
-                self._check_margin(algo.symbol, algo.side, qty, self.last[algo.symbol])
-            except errors.PaperError as exc:
-                self._end_algo(algo, AlgoStatus.REJECTED, "engine", {"code": exc.code})
-                return
-        algo.status = AlgoStatus.TRIGGERED
-        algo.update_ms = now
-        child_type = OrderType.LIMIT if algo.type.child_is_limit else OrderType.MARKET
-        child = Order(
-            order_id=self._new_order_id(), client_order_id=algo.client_algo_id,
-            symbol=algo.symbol, side=algo.side, type=child_type, orig_qty=qty,
-            price=algo.price if child_type is OrderType.LIMIT else ZERO,
-            time_in_force=algo.time_in_force if child_type is OrderType.LIMIT else TimeInForce.GTC,
-            reduce_only=reduce, close_position=algo.close_position, time_ms=now, update_ms=now,
-            orig_type=algo.type, stop_price=algo.trigger_price, working_type=algo.working_type,
-            algo_id=algo.algo_id,
-        )
-        algo.actual_order_id = child.order_id
-        self._book_order(child)
-        self.ledger.algo(algo, "TRIGGERED", "engine",
-                         {"last": str(self.last[algo.symbol]), "mark": str(self.mark[algo.symbol])})
-        self.ledger.order(child, "PLACED", "engine")
-        log.info("[PAPER] Triggered %s %s %s @ %s -> order %s", algo.type.value, algo.symbol,
-                 algo.side.value, algo.trigger_price, child.order_id)
-        self._execute_new(child)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from bot.paper import errors
+from bot.paper.bans import IpBans, retry_after_s
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
@@ -90,6 +91,12 @@ class RateLimiter:
         self._weight: tuple[int, int] = (0, 0)
         self._o10: tuple[int, int] = (0, 0)
         self._o1m: tuple[int, int] = (0, 0)
+        self.bans = IpBans(wall_ms=self._wall_ms)  # 418 after repeated 429s (see bans.py)
+
+    def retry_after(self, window_ms: int = 60000) -> int:
+        """Seconds until the current ``window_ms`` window ends: the 429's Retry-After."""
+        now = self._wall_ms()
+        return retry_after_s((now // window_ms + 1) * window_ms, now)
 
     def add_weight(self, weight: int) -> int:
         """Count the request's weight; -1003 (HTTP 429) once the minute's budget is spent."""
@@ -99,7 +106,7 @@ class RateLimiter:
             used = used + weight if window == minute else weight
             self._weight = (minute, used)
         if self.weight_limit is not None and used > self.weight_limit:
-            raise errors.too_many_requests(self.weight_limit)
+            raise errors.too_many_requests(self.weight_limit, self.retry_after())
         return used
 
     def used_weight(self) -> int:
@@ -117,20 +124,14 @@ class RateLimiter:
             self._o10 = (now // 10000, n10)
             self._o1m = (now // 60000, n1)
         if self.orders_10s is not None and n10 > self.orders_10s:
-            raise errors.too_many_orders(self.orders_10s, "10s")
+            raise errors.too_many_orders(self.orders_10s, "10s", self.retry_after(10000))
         if self.orders_1m is not None and n1 > self.orders_1m:
-            raise errors.too_many_orders(self.orders_1m, "1m")
+            raise errors.too_many_orders(self.orders_1m, "1m", self.retry_after())
         return n10, n1
-
-    def order_counts(self) -> tuple[int, int]:
-        with self._lock:
-            now = self._wall_ms()
-            n10 = self._o10[1] if self._o10[0] == now // 10000 else 0
-            n1 = self._o1m[1] if self._o1m[0] == now // 60000 else 0
-            return n10, n1
 
     def reset(self) -> None:
         with self._lock:
             self._weight = (0, 0)
             self._o10 = (0, 0)
             self._o1m = (0, 0)
+        self.bans.reset()

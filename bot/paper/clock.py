@@ -14,6 +14,8 @@ class Clock(Protocol):
 class ManualClock:
     """Moves only when told: for unit tests."""
 
+    runs_by_itself = False  # venue delays on this clock elapse only when the caller advances it
+
     def __init__(self, start_ms: int = 1_767_225_600_000) -> None:  # 2026-01-01T00:00Z
         self._now = start_ms
         self._lock = threading.Lock()
@@ -34,6 +36,8 @@ class ManualClock:
 
 class SpeedClock:
     """Simulated time running ``speed`` times faster than the wall clock, from ``start_ms``."""
+
+    runs_by_itself = True
 
     def __init__(self, speed: float = 1.0, start_ms: int | None = None) -> None:
         if speed <= 0:

@@ -64,12 +64,61 @@ class ControlRoutes:
             status=int(a["status"]) if a.get("status") is not None else None,
             delay_s=float(a.get("delay_s", 0.0)),
             reached_engine=str(a.get("reached_engine", "false")).lower() == "true",
+            preset=a.get("preset") or None,
         )
         return fault.to_json()
 
     def _delete_fault(self, a: dict) -> dict:
         self.control.clear_faults()
         return {}
+
+    def _post_trigger_fault(self, a: dict) -> dict:
+        return self.control.trigger_fault(
+            str(a["kind"]), symbol=a.get("symbol") or None, count=int(a.get("count", 1)),
+            reason=a.get("reason") or None)
+
+    def _post_trigger_delay(self, a: dict) -> dict:
+        return {"ms": self.control.set_trigger_delay(int(a["ms"]))}
+
+    def _post_read_lag(self, a: dict) -> dict:
+        return {"ms": self.control.set_read_lag(int(a["ms"]))}
+
+    def _post_stream_fault(self, a: dict) -> dict:
+        return self.control.stream_fault(str(a["kind"]), count=int(a.get("count", 1)),
+                                         delay_ms=int(a.get("delay_ms", 0)))
+
+    def _post_expire_listen_key(self, a: dict) -> dict:
+        return {"expired": self.control.expire_listen_key(a.get("listenKey") or None)}
+
+    def _post_ban(self, a: dict) -> dict:
+        return self.control.ban(int(a["seconds"]))
+
+    def _post_ban_policy(self, a: dict) -> dict:
+        after = a.get("after")
+        return self.control.set_ban_policy(
+            int(after) if after is not None else None, window_s=int(a.get("window_s", 60)),
+            ban_s=int(a.get("ban_s", 120)))
+
+    def _post_filters(self, a: dict) -> dict:
+        cap = a.get("maxAlgoOrders")
+        return self.control.set_filters(
+            str(a["symbol"]), tick_size=a.get("tickSize"), step_size=a.get("stepSize"),
+            max_algo_orders=int(cap) if cap is not None else None)
+
+    def _post_symbol_status(self, a: dict) -> dict:
+        return self.control.set_symbol_status(str(a["symbol"]), str(a["status"]))
+
+    def _post_switches(self, a: dict) -> dict:
+        def flag(name: str) -> bool | None:
+            raw = a.get(name)
+            if raw is None:
+                return None
+            if str(raw).lower() not in ("true", "false"):
+                raise ValueError(f"{name} must be true or false, got {raw!r}")
+            return str(raw).lower() == "true"
+
+        return self.control.set_switches(flag("marginBrackets"), flag("liquidationFee"),
+                                         flag("marketPriceProtection"))
 
     def _post_silent_cancel(self, a: dict) -> dict:
         return self.control.silent_cancel(int(a["algoId"]))

@@ -17,6 +17,10 @@ from bot.paper.account_endpoints import (
     account_v2,
     account_v3,
     balance,
+    multi_assets_get,
+    multi_assets_set,
+    position_mode_get,
+    position_mode_set,
     position_risk_v2,
     position_risk_v3,
 )
@@ -180,6 +184,12 @@ def _window(items: list, p: Params, id_name: str, id_of: Callable, time_of: Call
     return kept[:limit] if from_id is not None or start is not None else kept[-limit:]
 
 
+def user_trades(ctx: Any, p: Params) -> list:
+    query = parsing.trade_query(p)
+    spec = _spec(ctx, query.symbol)
+    return [wire.trade(t, spec) for t in ctx.engine.user_trades(query)]
+
+
 def cancel_all_orders(ctx: Any, p: Params) -> dict:
     symbol = parsing.symbol(p)
     assert symbol is not None
@@ -241,13 +251,8 @@ def leverage(ctx: Any, p: Params) -> dict:
 
 
 def leverage_bracket(ctx: Any, p: Params) -> Any:
-    rows = []
-    for s in _symbols(ctx, p):
-        spec = ctx.engine.spec(s)
-        rows.append({"symbol": s, "notionalCoef": 1.0, "brackets": [{
-            "bracket": 1, "initialLeverage": spec.max_leverage, "notionalCap": 1_000_000,
-            "notionalFloor": 0, "maintMarginRatio": float(spec.maint_margin_rate), "cum": 0.0,
-        }]})
+    rows = [{"symbol": s, "notionalCoef": 1.0,
+             "brackets": [b.to_wire() for b in ctx.engine.brackets[s]]} for s in _symbols(ctx, p)]
     return rows[0] if "symbol" in p else rows
 
 
@@ -293,6 +298,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/openOrders"): Route(open_orders, signed=True, weight=_many(1, 40)),
     ("GET", "/fapi/v1/allOrders"): Route(all_orders, signed=True, weight=5),
     ("DELETE", "/fapi/v1/allOpenOrders"): Route(cancel_all_orders, signed=True),
+    ("GET", "/fapi/v1/userTrades"): Route(user_trades, signed=True, weight=5),
     ("POST", "/fapi/v1/algoOrder"): Route(new_algo, signed=True, weight=0, counts_order=True),
     ("GET", "/fapi/v1/algoOrder"): Route(get_algo, signed=True),
     ("DELETE", "/fapi/v1/algoOrder"): Route(cancel_algo, signed=True),
@@ -307,6 +313,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v3/balance"): Route(balance, signed=True, weight=5),
     ("GET", "/fapi/v2/positionRisk"): Route(position_risk_v2, signed=True, weight=5),
     ("GET", "/fapi/v3/positionRisk"): Route(position_risk_v3, signed=True, weight=5),
+    ("GET", "/fapi/v1/positionSide/dual"): Route(position_mode_get, signed=True, weight=30),
+    ("POST", "/fapi/v1/positionSide/dual"): Route(position_mode_set, signed=True),
+    ("GET", "/fapi/v1/multiAssetsMargin"): Route(multi_assets_get, signed=True, weight=30),
+    ("POST", "/fapi/v1/multiAssetsMargin"): Route(multi_assets_set, signed=True),
     ("POST", "/fapi/v1/listenKey"): Route(listen_key_new, key_only=True),
     ("PUT", "/fapi/v1/listenKey"): Route(listen_key_keepalive, key_only=True),
     ("DELETE", "/fapi/v1/listenKey"): Route(listen_key_close, key_only=True),

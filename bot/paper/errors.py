@@ -11,28 +11,49 @@ from __future__ import annotations
 class PaperError(Exception):
     """A rejection: the request changed nothing."""
 
-    def __init__(self, code: int, msg: str, http_status: int = 400) -> None:
+    def __init__(self, code: int, msg: str, http_status: int = 400,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{code}: {msg}")
         self.code = code
         self.msg = msg
         self.http_status = http_status
+        self.headers = dict(headers or {})  # e.g. Retry-After on 429 and 418
 
     def body(self) -> dict:
         return {"code": self.code, "msg": self.msg}
 
 
-def too_many_requests(limit: int) -> PaperError:
+def _retry(seconds: int | None) -> dict[str, str]:
+    return {"Retry-After": str(seconds)} if seconds is not None else {}
+
+
+def too_many_requests(limit: int, retry_after_s: int | None = None) -> PaperError:
     return PaperError(
         -1003,
         f"Too many requests; current limit of IP(127.0.0.1) is {limit} requests per minute. "
         "Please use the websocket for live updates to avoid polling the API.",
-        429,
+        429, _retry(retry_after_s),
     )
 
 
-def too_many_orders(limit: int, window: str) -> PaperError:
+def ip_banned(until_ms: int, retry_after_s: int) -> PaperError:
     return PaperError(
-        -1015, f"Too many new orders; current limit is {limit} orders per {window}.", 429
+        -1003, f"Way too many requests; IP banned until {until_ms}. "
+        "Please use the websocket for live updates to avoid bans.", 418, _retry(retry_after_s),
+    )
+
+
+def too_many_orders(limit: int, window: str, retry_after_s: int | None = None) -> PaperError:
+    return PaperError(
+        -1015, f"Too many new orders; current limit is {limit} orders per {window}.", 429,
+        _retry(retry_after_s),
+    )
+
+
+def server_busy() -> PaperError:
+    return PaperError(
+        -1008, "Server is currently overloaded with other requests. "
+        "Please try again in a few minutes.", 503,
     )
 
 
@@ -42,6 +63,10 @@ def bad_timestamp(ahead: bool) -> PaperError:
             -1021, "Timestamp for this request was 1000ms ahead of the server's time."
         )
     return PaperError(-1021, "Timestamp for this request is outside of the recvWindow.")
+
+
+def start_after_end() -> PaperError:
+    return PaperError(-1023, "Start time is greater than end time.")
 
 
 def bad_signature() -> PaperError:
@@ -88,8 +113,28 @@ def bad_symbol() -> PaperError:
     return PaperError(-1121, "Invalid symbol.")
 
 
+def invalid_symbol_status() -> PaperError:
+    return PaperError(-1122, "Invalid symbol status.")
+
+
+def opening_not_allowed() -> PaperError:
+    return PaperError(-4140, "Invalid symbol status for opening position")
+
+
+def symbol_closed() -> PaperError:
+    return PaperError(-4141, "Symbol is closed")
+
+
 def invalid_listen_key() -> PaperError:
     return PaperError(-1125, "This listenKey does not exist.")
+
+
+def interval_too_long(hours: int) -> PaperError:
+    return PaperError(-1127, f"More than {hours} hours between startTime and endTime.")
+
+
+def bad_param_combo() -> PaperError:
+    return PaperError(-1128, "Combination of optional parameters invalid.")
 
 
 def invalid_data(param: str) -> PaperError:
@@ -124,6 +169,32 @@ def reduce_only_rejected() -> PaperError:
     return PaperError(-2022, "ReduceOnly Order is rejected.")
 
 
+def reduce_only_conflict() -> PaperError:
+    """-2022's second meaning, worded as Binance's error list words it."""
+    return PaperError(
+        -2022, "This indicates the new reduce-only order conflicts with existing open orders; "
+        "cancel the existing order and resubmit the reduce-only order.")
+
+
+def user_in_liquidation() -> PaperError:
+    return PaperError(-2023, "User in liquidation mode now.")
+
+
+def market_order_reject() -> PaperError:
+    return PaperError(
+        -4131, "The counterparty's best price does not meet the PERCENT_PRICE filter limit")
+
+
+def me_recv_window() -> PaperError:
+    return PaperError(-5028, "Timestamp for this request is outside of the ME recvWindow.")
+
+
+def server_throttled() -> PaperError:
+    return PaperError(
+        -1008, "Request throttled by system-level protection. Reduce-only/close-position "
+        "orders are exempt. Please try again.", 503)
+
+
 def qty_not_positive() -> PaperError:
     return PaperError(-4003, "Quantity less than or equal to zero.")
 
@@ -153,7 +224,7 @@ def limit_price_too_high(bound: str) -> PaperError:
 
 
 def qty_not_step() -> PaperError:
-    return PaperError(-4023, "Quantity not increased by step size.")
+    return PaperError(-4023, "Qty not increased by step size.")
 
 
 def limit_price_too_low(bound: str) -> PaperError:
@@ -164,12 +235,50 @@ def invalid_leverage(value: int) -> PaperError:
     return PaperError(-4028, f"Leverage {value} is not valid")
 
 
-def max_stop_orders(limit: int) -> PaperError:
-    return PaperError(-4045, f"Reach max stop order limit. Current limit is {limit}.")
+def max_stop_orders() -> PaperError:
+    return PaperError(-4045, "Reach max stop order limit.")
 
 
 def position_side_mismatch() -> PaperError:
     return PaperError(-4061, "Order's position side does not match user's setting.")
+
+
+def stop_triggering() -> PaperError:
+    return PaperError(-4117, "stop order is triggering")
+
+
+def invalid_position_side() -> PaperError:
+    return PaperError(-4060, "Invalid position side.")
+
+
+def no_need_to_change_position_side() -> PaperError:
+    return PaperError(-4059, "No need to change position side.")
+
+
+def position_side_change_open_orders() -> PaperError:
+    return PaperError(-4067, "Position side cannot be changed if there exists open orders.")
+
+
+def position_side_change_position() -> PaperError:
+    return PaperError(-4068, "Position side cannot be changed if there exists position.")
+
+
+def multi_assets_open_orders() -> PaperError:
+    return PaperError(
+        -4170, "Unable to adjust Multi-Assets Mode with open orders in USDⓈ-M Futures.")
+
+
+def no_need_to_change_multi_assets() -> PaperError:
+    return PaperError(
+        -4171, "Adjusted asset mode is currently set and does not need to be adjusted "
+        "repeatedly.")
+
+
+def hedge_both_sides_not_modelled() -> PaperError:
+    """Not Binance's: the paper venue nets one position per symbol, so it refuses to open
+    the other side in hedge mode instead of booking it wrongly."""
+    return PaperError(
+        -2010, "Paper venue: holding LONG and SHORT of one symbol at once is not modelled.")
 
 
 def duplicate_client_id() -> PaperError:
@@ -198,6 +307,3 @@ def min_notional(notional: str) -> PaperError:
         f"Order's notional must be no smaller than {notional} (unless you choose reduce only).",
     )
 
-
-def not_found(path: str) -> PaperError:
-    return PaperError(-1000, f"Unknown endpoint {path}", 404)

@@ -90,6 +90,8 @@ class OrderRequest:
     time_in_force: TimeInForce | None = None  # required for LIMIT, as on Binance
     reduce_only: bool = False
     client_order_id: str | None = None
+    position_side: str = "BOTH"  # LONG / SHORT only in hedge mode
+    reduce_only_sent: bool = False  # hedge mode refuses the parameter itself (-1106)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class AlgoRequest:
     callback_rate: Decimal | None = None
     client_algo_id: str | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
+    position_side: str = "BOTH"
+    reduce_only_sent: bool = False
 
 
 @dataclass
@@ -132,6 +136,7 @@ class Order:
     stop_price: Decimal = ZERO
     working_type: WorkingType = WorkingType.CONTRACT_PRICE
     algo_id: int | None = None
+    position_side: str = "BOTH"
 
 
 @dataclass
@@ -159,6 +164,11 @@ class AlgoOrder:
     extreme: Decimal | None = None
     actual_order_id: int | None = None
     actual_price: Decimal | None = None
+    position_side: str = "BOTH"
+    due_ms: int | None = None  # TRIGGERING: when the child order is created (None: stuck)
+    trigger_fault: str | None = None  # an armed trigger fault this order drew when it fired
+    reject_reason: str = ""  # REJECTED: why (ALGO_UPDATE's ``rm``)
+    visible_wall_ms: int = 0  # read-after-write lag: queries see it from this wall time on
 
 
 @dataclass
@@ -168,18 +178,6 @@ class PositionState:
     entry_price: Decimal = ZERO
     realized_pnl: Decimal = ZERO
     update_ms: int = 0
-
-
-@dataclass(frozen=True)
-class Fill:
-    order_id: int
-    symbol: str
-    side: Side
-    qty: Decimal
-    price: Decimal
-    fee: Decimal
-    realized_pnl: Decimal
-    time_ms: int
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from bot.paper.model import (
     TimeInForce,
     WorkingType,
 )
+from bot.paper.trades import WEEK_MS, TradeQuery
 
 Params = Mapping[str, str]
+POSITION_SIDES = ("BOTH", "LONG", "SHORT")
 
 
 def text(params: Params, name: str, required: bool = False) -> str | None:
@@ -102,17 +104,22 @@ def working_type(params: Params) -> WorkingType:
         raise errors.invalid_data("workingType") from None
 
 
-def position_side(params: Params) -> None:
+def position_side(params: Params) -> str:
+    """BOTH (the default), LONG or SHORT; whether it fits the account's position mode is
+    the engine's check (-4061)."""
     raw = text(params, "positionSide")
-    if raw is not None and raw != "BOTH":
-        raise errors.position_side_mismatch()
+    if raw is None:
+        return "BOTH"
+    if raw not in POSITION_SIDES:
+        raise errors.invalid_position_side()
+    return raw
 
 
 def order_request(params: Params) -> OrderRequest:
     sym = symbol(params)
     assert sym is not None
     kind = order_type(params)
-    position_side(params)
+    pos_side = position_side(params)
     if kind.is_conditional:
         # Binance answers the endpoint question before any other parameter check.
         raise errors.switch_to_algo()
@@ -120,7 +127,8 @@ def order_request(params: Params) -> OrderRequest:
         symbol=sym, side=side(params), type=kind, quantity=decimal(params, "quantity"),
         price=decimal(params, "price"), time_in_force=time_in_force(params),
         reduce_only=boolean(params, "reduceOnly"),
-        client_order_id=text(params, "newClientOrderId"),
+        client_order_id=text(params, "newClientOrderId"), position_side=pos_side,
+        reduce_only_sent="reduceOnly" in params,
     )
 
 
@@ -130,7 +138,7 @@ def algo_request(params: Params) -> AlgoRequest:
         raise errors.invalid_data("algoType")
     sym = symbol(params)
     assert sym is not None
-    position_side(params)
+    pos_side = position_side(params)
     kind = order_type(params)
     if params.get("activationPrice") and not params.get("activatePrice"):
         raise errors.not_required("activationPrice")
@@ -144,7 +152,8 @@ def algo_request(params: Params) -> AlgoRequest:
         activate_price=decimal(params, "activatePrice"),
         callback_rate=decimal(params, "callbackRate"),
         client_algo_id=text(params, "clientAlgoId"),
-        time_in_force=time_in_force(params) or TimeInForce.GTC,
+        time_in_force=time_in_force(params) or TimeInForce.GTC, position_side=pos_side,
+        reduce_only_sent="reduceOnly" in params,
     )
 
 
@@ -156,3 +165,26 @@ def order_ref(params: Params, id_name: str, client_name: str) -> tuple[int | Non
             -1102, f"Param '{client_name}' or '{id_name}' must be sent, but both were empty/null!"
         )
     return order_id, client_id
+
+
+def trade_query(params: Params) -> TradeQuery:
+    """userTrades' parameters, checked in Binance's order; nothing is read before this passes."""
+    sym = symbol(params)
+    assert sym is not None
+    order_id = integer(params, "orderId")
+    start = integer(params, "startTime")
+    end = integer(params, "endTime")
+    from_id = integer(params, "fromId")
+    limit = integer(params, "limit")
+    limit = 500 if limit is None else limit
+    if not 1 <= limit <= 1000:
+        raise errors.invalid_data("limit")
+    if from_id is not None and (start is not None or end is not None):
+        raise errors.bad_param_combo()
+    if start is not None and end is not None:
+        if start > end:
+            raise errors.start_after_end()
+        if end - start > WEEK_MS:
+            raise errors.interval_too_long(WEEK_MS // 3_600_000)
+    return TradeQuery(symbol=sym, order_id=order_id, start_ms=start, end_ms=end,
+                      from_id=from_id, limit=limit)

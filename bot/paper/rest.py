@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,11 +24,14 @@ from bot.paper.control import PaperControl
 from bot.paper.control_routes import ControlRoutes
 from bot.paper.endpoints import ROUTES, Route
 from bot.paper.faults import Fault, FaultKind, FaultPlan
+from bot.paper.listen_keys import LISTEN_KEY_ROUTES, ListenKeys
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 UNKNOWN_MSG = "An unknown error occurred while processing the request."
+# the listenKey handlers live with the listenKey book (Binance's 60-minute lifetime rules)
+ALL_ROUTES: dict[tuple[str, str], Route] = {**ROUTES, **LISTEN_KEY_ROUTES}
 
 
 @dataclass
@@ -37,7 +41,11 @@ class Venue:
     engine: Any
     market: Any
     auth: Authenticator
-    listen_keys: set[str] = field(default_factory=set)
+    listen_keys: ListenKeys | None = None  # None: a book of its own on the engine's clock
+
+    def __post_init__(self) -> None:
+        if self.listen_keys is None:
+            self.listen_keys = ListenKeys(self.engine.clock)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -64,6 +72,8 @@ class PaperRestApp:
         except Exception:  # the venue must answer, whatever happened
             log.exception("[PAPER] Unexpected error on %s %s", request.method, request.path)
             response = _json({"code": -1000, "msg": UNKNOWN_MSG}, 400)
+        if response.status_code == 429:  # failing to back off after 429s ends in a 418 ban
+            self.limiter.bans.record_429()
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
@@ -72,7 +82,7 @@ class PaperRestApp:
             if request.remote_addr not in LOOPBACK:
                 return _json({"error": "control surface is loopback only"}, 403)
             return self._control_routes.handle(request)
-        route = ROUTES.get((request.method, path))
+        route = ALL_ROUTES.get((request.method, path))
         if route is None:
             return _json({"code": -1000, "msg": f"Unknown endpoint {request.method} {path}"},
                          404)
@@ -84,6 +94,7 @@ class PaperRestApp:
         params = self._params(query, body)
         headers: dict[str, str] = {}
         try:
+            self.limiter.bans.check()  # a banned IP gets 418 and spends no weight
             used = self.limiter.add_weight(route.weight_of(params))
             headers["X-MBX-USED-WEIGHT-1M"] = str(used)
             self._authenticate(route, request, query, body, params)
@@ -97,6 +108,7 @@ class PaperRestApp:
             return _json(route.handler(self.venue, params), 200, headers)
         except errors.PaperError as exc:
             headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used_weight()))
+            headers.update(exc.headers)
             return _json(exc.body(), exc.http_status, headers)
 
     @staticmethod
@@ -130,9 +142,7 @@ class PaperRestApp:
                 pass
         if fault.kind is FaultKind.TIMEOUT:
             self.stopping.wait(fault.delay_s)
-            return _json({"code": -1007, "msg": fault.msg}, 503, headers)
-        if fault.kind is FaultKind.HTTP:
-            return _json({"code": -1001, "msg": "Internal error; unable to process your "
-                                                "request. Please try again."},
-                         fault.status, headers)
-        return _json({"code": fault.code, "msg": fault.msg}, fault.status, headers)
+        body, status = fault.answer(self.venue.auth.server_time())
+        if status in (429, 418):  # an injected limit is a blip: back off delay_s, at least 1 s
+            headers["Retry-After"] = str(max(1, math.ceil(fault.delay_s)))
+        return _json(body, status, headers)

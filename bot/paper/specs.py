@@ -34,6 +34,9 @@ class SymbolSpec:
     initial_price: Decimal
     maint_margin_rate: Decimal = Decimal("0.004")
     max_leverage: int = 125
+    liquidation_fee: Decimal = Decimal("0.0125")  # clearance fee rate on a liquidated notional
+    max_algo_orders: int = 200  # MAX_NUM_ALGO_ORDERS: open conditional orders on this symbol
+    status: str = "TRADING"  # contract status (see symbol_status)
     multiplier_up: Decimal = Decimal("1.0500")
     multiplier_down: Decimal = Decimal("0.9500")
 
@@ -44,7 +47,7 @@ class SymbolSpec:
             "contractType": "PERPETUAL",
             "deliveryDate": 4133404800000,
             "onboardDate": 1569398400000,
-            "status": "TRADING",
+            "status": self.status,
             "maintMarginPercent": "2.5000",
             "requiredMarginPercent": "5.0000",
             "baseAsset": self.base_asset,
@@ -57,7 +60,7 @@ class SymbolSpec:
             "underlyingType": "COIN",
             "underlyingSubType": [],
             "triggerProtect": "0.0500",
-            "liquidationFee": "0.012500",
+            "liquidationFee": f"{self.liquidation_fee:.6f}",
             "marketTakeBound": "0.05",
             "maxMoveOrderLimit": 10000,
             "filters": [
@@ -68,7 +71,7 @@ class SymbolSpec:
                 {"filterType": "MARKET_LOT_SIZE", "stepSize": str(self.step_size),
                  "maxQty": str(self.market_max_qty), "minQty": str(self.min_qty)},
                 {"filterType": "MAX_NUM_ORDERS", "limit": 200},
-                {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 200},
+                {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": self.max_algo_orders},
                 {"filterType": "MIN_NOTIONAL", "notional": str(self.min_notional)},
                 {"filterType": "PERCENT_PRICE", "multiplierUp": str(self.multiplier_up),
                  "multiplierDown": str(self.multiplier_down), "multiplierDecimal": "4"},

@@ -88,13 +88,15 @@ def check_algo(req: AlgoRequest, spec: SymbolSpec) -> None:
 
 def check_algo_against_book(req: AlgoRequest, spec: SymbolSpec, price: Decimal,
                             open_algos: list[AlgoOrder], limit: int) -> None:
-    """Checks that need the book and the market: notional, limit, -4130, would-trigger."""
+    """Checks that need the book and the market: notional, the caps (the symbol's
+    MAX_NUM_ALGO_ORDERS and ``limit`` for the account), -4130, would-trigger."""
     if not (req.close_position or req.reduce_only):
         reference = req.price or req.trigger_price or req.activate_price or price
         assert req.quantity is not None
         rules.check_notional(spec, req.quantity, reference, False)
-    if len(open_algos) >= limit:
-        raise errors.max_stop_orders(limit)
+    on_symbol = sum(1 for a in open_algos if a.symbol == req.symbol)
+    if on_symbol >= spec.max_algo_orders or len(open_algos) >= limit:
+        raise errors.max_stop_orders()
     if req.close_position:
         for other in open_algos:
             if (other.close_position and other.symbol == req.symbol and other.side is req.side

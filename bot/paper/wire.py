@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from bot.paper.model import ZERO, AlgoOrder, Order, OrderStatus
 from bot.paper.specs import SymbolSpec
+from bot.paper.trades import Trade
 
 
 def num(value: Decimal | None, places: int | None = None) -> str:
@@ -35,7 +36,7 @@ def order(o: Order, spec: SymbolSpec, with_time: bool = True) -> dict:
         "reduceOnly": o.reduce_only,
         "closePosition": o.close_position,
         "side": o.side.value,
-        "positionSide": "BOTH",
+        "positionSide": o.position_side,
         "stopPrice": num(o.stop_price, price_places),
         "workingType": o.working_type.value,
         "priceProtect": False,
@@ -68,7 +69,7 @@ def algo(a: AlgoOrder, spec: SymbolSpec) -> dict:
         "orderType": a.type.value,
         "symbol": a.symbol,
         "side": a.side.value,
-        "positionSide": "BOTH",
+        "positionSide": a.position_side,
         "timeInForce": a.time_in_force.value,
         "quantity": num(a.quantity, spec.quantity_precision),
         "algoStatus": a.status.value,
@@ -94,4 +95,24 @@ def algo(a: AlgoOrder, spec: SymbolSpec) -> dict:
         "updateTime": a.update_ms,
         "triggerTime": a.trigger_ms,
         "goodTillDate": 0,
+    }
+
+
+def trade(t: Trade, spec: SymbolSpec) -> dict:
+    """One userTrades row; commission is what was paid (positive), as live answers show it."""
+    return {
+        "buyer": t.side.value == "BUY",
+        "commission": num(t.commission, 8),
+        "commissionAsset": "USDT",
+        "id": t.trade_id,
+        "maker": t.maker,
+        "orderId": t.order_id,
+        "price": num(t.price, spec.price_precision),
+        "qty": num(t.qty, spec.quantity_precision),
+        "quoteQty": num(t.quote_qty, spec.price_precision + spec.quantity_precision),
+        "realizedPnl": num(t.realized_pnl, 8),
+        "side": t.side.value,
+        "positionSide": "BOTH",
+        "symbol": t.symbol,
+        "time": t.time_ms,
     }

@@ -10,25 +10,25 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from bot.domain import EventKind, Position, client_ids
+from bot.domain import EventKind, Position, Trade, client_ids
 from bot.domain.errors import ExchangeError
-from bot.protection.config import StopMode
-from bot.protection.ports import TradeBook, TradeLike, TradeRecord, trades_for
-from bot.protection.stops import Protector, stop_beyond
+from bot.protection.ports import Exchange, TradeBook, trades_for
+from bot.protection.recorder import EventRecorder
+from bot.protection.stop_policy import StopPolicy, atr_of, round_stop
 
 log = logging.getLogger(__name__)
 
 
-def trade_for(book: TradeBook, symbol: str) -> TradeLike | None:
+def trade_for(book: TradeBook, symbol: str) -> Trade | None:
     """The newest open trade of the symbol: its key names the position's orders."""
     trades = trades_for(book, symbol)
     return max(trades, key=lambda t: t.opened_at) if trades else None
 
 
-def adopt(protector: Protector, book: TradeBook, position: Position) -> TradeRecord:
-    opened_at = position.updated_at or protector.now()
+def adopt(recorder: EventRecorder, book: TradeBook, position: Position) -> Trade:
+    opened_at = position.updated_at or recorder.now()
     key = client_ids.position_key(position.symbol, int(opened_at.timestamp() * 1000))
-    record = TradeRecord(
+    record = Trade(
         symbol=position.symbol, direction=position.direction, quantity=position.quantity,
         entry_price=position.entry_price, stop_price=None, position_key=key,
         opened_at=opened_at, adopted=True,
@@ -38,7 +38,7 @@ def adopt(protector: Protector, book: TradeBook, position: Position) -> TradeRec
     except Exception:  # protect it anyway; the next cycle adopts it again and retries
         log.exception("[ADOPT] could not record the %s position - protecting it anyway",
                       position.symbol)
-    protector.event(EventKind.POSITION_ADOPTED, position.symbol,
+    recorder.record(EventKind.POSITION_ADOPTED, position.symbol,
                     f"adopted unknown {position.direction.value} {position.quantity} "
                     f"@ {position.entry_price}",
                     details={"quantity": position.quantity, "entry_price": position.entry_price,
@@ -49,29 +49,15 @@ def adopt(protector: Protector, book: TradeBook, position: Position) -> TradeRec
     return record
 
 
-def fallback_stop(protector: Protector, position: Position) -> Decimal:
-    """The settings' stop distance from the mark, for positions without a recorded stop."""
-    cfg = protector.config
-    filters = protector.exchange.filters(position.symbol)
-    mark = position.mark_price
-    if cfg.stop_mode is StopMode.ATR:
-        atr = _atr(protector, position.symbol)
-        if atr is not None and atr > 0:
-            fraction = min(atr * cfg.stop_atr_mult / mark, Decimal("0.25"))
-            return stop_beyond(position.direction, mark, fraction, filters)
-    return stop_beyond(position.direction, mark, cfg.stop_pct, filters)
-
-
-def _atr(protector: Protector, symbol: str) -> Decimal | None:
-    cfg = protector.config
-    try:
-        bars = protector.exchange.klines(symbol, cfg.atr_interval, cfg.atr_period + 1)
-    except ExchangeError:
-        return None
-    if len(bars) < 2:
-        return None
-    ranges = [
-        max(b.high - b.low, abs(b.high - prev.close), abs(b.low - prev.close))
-        for prev, b in zip(bars, bars[1:], strict=False)
-    ]
-    return sum(ranges, Decimal(0)) / len(ranges)
+def fallback_stop(exchange: Exchange, policy: StopPolicy, position: Position) -> Decimal:
+    """The policy's stop from the mark, for positions without a recorded stop."""
+    filters = exchange.filters(position.symbol)
+    atr = None
+    if policy.mode == "atr":
+        try:
+            bars = exchange.klines(position.symbol, policy.atr_interval, policy.atr_period * 3)
+        except ExchangeError:
+            bars = []
+        atr = atr_of(bars, policy.atr_period)
+    return round_stop(position.direction,
+                      policy.stop_for(position.direction, position.mark_price, atr), filters)

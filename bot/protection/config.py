@@ -8,35 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
 from bot.domain import WorkingType
+from bot.protection.stop_policy import StopMode, StopPolicy
 
 CALLBACK_MIN = Decimal("0.1")
 CALLBACK_MAX = Decimal("5.0")
-
-
-class StopMode(StrEnum):
-    PERCENT = "percent"
-    ATR = "atr"
 
 
 @dataclass(frozen=True)
 class ProtectionConfig:
     # would-trigger ladder: fractions of the mark price the stop is moved beyond it, per rung
     retry_buffers: tuple[Decimal, ...] = (Decimal("0.001"), Decimal("0.003"))
-    # fallback stop for positions without a recorded stop (adopted, restarted)
-    stop_mode: StopMode = StopMode.PERCENT
-    stop_pct: Decimal = Decimal("0.02")
-    stop_atr_mult: Decimal = Decimal("2")
-    atr_interval: str = "1h"
-    atr_period: int = 14
+    # the stop for positions without a recorded one (adopted, flipped by hand)
+    stop: StopPolicy = StopPolicy(StopMode.PERCENT)
     trailing_enabled: bool = False
     trailing_callback_rate: Decimal | None = Decimal("1.0")  # percent, sent as is
     # optional ratchet of the fixed stop by the monitor (fraction of mark); None = off
     ratchet_distance: Decimal | None = None
     ratchet_min_step: Decimal = Decimal("0.002")
     naked_grace_s: float = 30.0
+    triggering_grace_s: float = 5.0  # a TRIGGERING stop counts as cover this long, no longer
+    liquidation_margin: Decimal = Decimal("0.005")  # stops stay this far inside liquidation
     loss_flag_pct: Decimal = Decimal("1.0")  # percent of equity
     working_type: WorkingType = WorkingType.MARK_PRICE
     account: str = "default"
@@ -47,16 +40,14 @@ class ProtectionConfig:
         for buf in self.retry_buffers:
             if not Decimal("0") < buf < Decimal("0.5"):
                 raise ValueError(f"retry buffer {buf} must be a fraction in (0, 0.5)")
-        if not Decimal("0") < self.stop_pct < Decimal("0.5"):
-            raise ValueError(f"stop_pct {self.stop_pct} must be a fraction in (0, 0.5)")
-        if self.stop_atr_mult <= 0:
-            raise ValueError("stop_atr_mult must be > 0")
-        if self.atr_period < 1:
-            raise ValueError("atr_period must be >= 1")
         if self.ratchet_distance is not None and not (
             Decimal("0") < self.ratchet_distance < Decimal("0.5")
         ):
             raise ValueError("ratchet_distance must be a fraction in (0, 0.5)")
+        if self.triggering_grace_s <= 0:
+            raise ValueError("triggering_grace_s must be > 0")
+        if not Decimal(0) <= self.liquidation_margin < Decimal("0.2"):
+            raise ValueError("liquidation_margin must be a fraction in [0, 0.2)")
         if self.naked_grace_s < 0 or self.lease_ttl_s <= 0:
             raise ValueError("naked_grace_s must be >= 0 and lease_ttl_s > 0")
         if self.loss_flag_pct <= 0:

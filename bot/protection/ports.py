@@ -2,12 +2,11 @@
 
 Protection depends on these Protocols, not on ``bot.store`` directly, so it can
 be tested with in-memory fakes and wired to the real Store by a thin adapter
-(``bot.protection.store_adapter``).
+(the store implements them directly).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -15,65 +14,30 @@ from typing import Protocol
 from bot.domain import (
     Account,
     ConditionalOrder,
-    Direction,
-    Event,
+    Fill,
     Kline,
     Order,
     Position,
     Side,
     SymbolFilters,
+    Trade,
     WorkingType,
 )
 
 
-class EventSink(Protocol):
-    def append(self, event: Event) -> Event: ...
-
-
-class TradeLike(Protocol):
-    """The fields of a trade record protection reads (the store's record has them all)."""
-
-    @property
-    def symbol(self) -> str: ...
-    @property
-    def direction(self) -> Direction: ...
-    @property
-    def quantity(self) -> Decimal: ...
-    @property
-    def entry_price(self) -> Decimal: ...
-    @property
-    def stop_price(self) -> Decimal | None: ...
-    @property
-    def position_key(self) -> str: ...
-    @property
-    def opened_at(self) -> datetime: ...
-
-
-@dataclass(frozen=True)
-class TradeRecord:
-    """An open trade as protection records it (and as the in-memory book keeps it)."""
-
-    symbol: str
-    direction: Direction
-    quantity: Decimal
-    entry_price: Decimal
-    stop_price: Decimal | None
-    position_key: str
-    opened_at: datetime
-    take_profit: Decimal | None = None
-    trailing_rate: Decimal | None = None
-    adopted: bool = False
-
-
 class TradeBook(Protocol):
-    def open_trades(self) -> list[TradeLike]: ...
+    """The books as protection sees them; the store implements it."""
 
-    def record_open(self, trade: TradeRecord) -> None: ...
+    def open_trades(self) -> list[Trade]: ...
+
+    def record_open(self, trade: Trade) -> Trade:
+        """Returns the trade with the id the books gave it."""
 
     def record_close(
-        self, trade: TradeLike, exit_price: Decimal, reason: str,
-        pnl_usdt: Decimal, pnl_pct_equity: Decimal | None, closed_at: datetime,
-    ) -> None: ...
+        self, trade: Trade, exit_price: Decimal, reason: str, pnl_usdt: Decimal,
+        pnl_pct_equity: Decimal | None, closed_at: datetime, fees_usdt: Decimal | None = None,
+    ) -> None:
+        """Raises ``AlreadyClosedError`` (a ValueError) if another closer booked it first."""
 
 
 class LeaseStore(Protocol):
@@ -84,7 +48,7 @@ class LeaseStore(Protocol):
     def release_lease(self, account: str, owner: str) -> None: ...
 
 
-def trades_for(book: TradeBook, symbol: str) -> list[TradeLike]:
+def trades_for(book: TradeBook, symbol: str) -> list[Trade]:
     return [t for t in book.open_trades() if t.symbol == symbol]
 
 
@@ -101,6 +65,13 @@ class Exchange(Protocol):
 
     def get_conditional(self, symbol: str, client_algo_id: str) -> ConditionalOrder | None:
         """One algo order by client id, any status; None when the exchange has none."""
+
+    def order_by_id(self, symbol: str, order_id: int) -> Order | None:
+        """One ordinary order by the venue's id (whose client id names who sent it)."""
+
+    def user_trades(self, symbol: str, start: datetime | None = None,
+                    limit: int = 500) -> list[Fill]:
+        """The account's fills on the symbol since ``start`` (GET /fapi/v1/userTrades)."""
 
     def get_order(self, symbol: str, client_order_id: str) -> Order | None:
         """One ordinary order by client id, any status; None when the exchange has none."""

@@ -6,10 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
+
+import requests
 
 from bot.decisions import (
     DecisionPipeline,
@@ -18,23 +22,27 @@ from bot.decisions import (
     RegimeTracker,
     RuleBook,
     SignalQueue,
-    StopPolicy,
     TrendFollowingStrategy,
     TrendParams,
 )
-from bot.decisions.context import ExchangeContextProvider
+from bot.decisions.context import ExchangeContextProvider, InputLimits
 from bot.decisions.rules.rulebook import RuleDefaults, default_rules
 from bot.domain import Mode
+from bot.domain.ports import Clock
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
+from bot.exchange.budget import BudgetLimits
+from bot.exchange.user_stream import StreamConfig
 from bot.execution.executor import Executor
 from bot.locks import SymbolLocks
 from bot.monitor import PositionMonitor
-from bot.protection.config import ProtectionConfig, StopMode
-from bot.protection.stops import Protector
-from bot.protection.store_adapter import StoreTradeBook
+from bot.notify import Notifier, build_notifier
+from bot.protection.config import ProtectionConfig
+from bot.protection.stop_policy import StopMode, StopPolicy
 from bot.reconcile import Reconciler
 from bot.runtime.logs import RingBufferHandler
 from bot.runtime.market_data import KlineCache
+from bot.runtime.protection_stack import ProtectionStack, build_protection
+from bot.runtime.stream_reactor import LiveStream
 from bot.settings import Settings
 from bot.store import Store
 
@@ -46,11 +54,11 @@ class Components:
     settings: Settings
     store: Store
     exchange: BinanceAdapter
-    paper: object | None  # bot.paper.server.PaperExchange in paper mode
+    paper: Venue | None  # the embedded paper exchange in paper mode
     owns_paper: bool  # started here, so stopped with the bot
-    clock: Callable[[], datetime]
-    protector: Protector
-    book: StoreTradeBook
+    clock: Clock
+    protection: ProtectionStack
+    book: Store
     locks: SymbolLocks
     executor: Executor
     monitor: PositionMonitor
@@ -64,9 +72,31 @@ class Components:
     candles: KlineCache
     context: ExchangeContextProvider
     logs: RingBufferHandler
+    notifier: Notifier
+    stream: LiveStream | None = None
 
 
-def start_paper(settings: Settings):
+class VenueClock(Protocol):
+    def now_ms(self) -> int: ...
+
+
+class Venue(Protocol):
+    """What the runtime needs of an embedded venue (``bot.paper.server.PaperExchange``)."""
+
+    @property
+    def futures_url(self) -> str: ...
+
+    @property
+    def clock(self) -> VenueClock: ...
+
+    @property
+    def ws_url(self) -> str:
+        """The user-data stream's base (empty: the venue serves no stream)."""
+
+    def stop(self) -> None: ...
+
+
+def start_paper(settings: Settings) -> Venue:
     """The embedded venue: same keys, seed and speed an outside client would use."""
     from bot.paper.server import PaperExchange
 
@@ -75,6 +105,7 @@ def start_paper(settings: Settings):
         api_secret=settings.paper_api_secret.get_secret_value(),
         seed=settings.paper_seed, speed=settings.paper_speed, balance=settings.paper_balance,
         replay_dir=settings.paper_replay_dir, symbols=list(settings.symbols),
+        slippage_bps=settings.paper_slippage_bps,
     )
     url = paper.start(host=settings.paper_host, port=settings.paper_port)
     log.info("[PAPER] Paper exchange on %s (seed %s, speed x%s)", url, settings.paper_seed,
@@ -82,13 +113,16 @@ def start_paper(settings: Settings):
     return paper
 
 
+def stop_policy(settings: Settings) -> StopPolicy:
+    """The one stop policy: the pipeline prices entries with it, the monitor strangers."""
+    return StopPolicy(StopMode(settings.stop_mode), settings.stop_atr_mult, settings.stop_pct,
+                      atr_interval=settings.strategy_interval)
+
+
 def protection_config(settings: Settings, account: str) -> ProtectionConfig:
     return ProtectionConfig(
         retry_buffers=tuple(settings.retry_buffers),
-        stop_mode=StopMode(settings.stop_mode),
-        stop_pct=settings.stop_pct,
-        stop_atr_mult=settings.stop_atr_mult,
-        atr_interval=settings.strategy_interval,
+        stop=stop_policy(settings),
         trailing_enabled=settings.trailing_usable,
         trailing_callback_rate=settings.trailing_callback_rate,
         naked_grace_s=settings.naked_grace_s,
@@ -107,57 +141,97 @@ def account_key(settings: Settings, futures_url: str | None) -> str:
 
 
 def build(settings: Settings, logs: RingBufferHandler | None = None,
-          paper: object | None = None) -> Components:
-    """Everything but the scheduler; starts the paper venue in paper mode unless one is given."""
+          paper: Venue | None = None,
+          monotonic: Callable[[], float] | None = None,
+          transport: requests.adapters.BaseAdapter | None = None) -> Components:
+    """Everything but the scheduler; starts the paper venue in paper mode unless one is given.
+
+    ``monotonic`` (default ``time.monotonic``) times the kline cache and the regime's age; a
+    replay on a virtual clock passes that clock's seconds, so both age in simulated time.
+    ``transport``: a requests adapter mounted for the venue's URL on the clients' sessions
+    (a replay passes one that calls the embedded venue's WSGI app in-process)."""
+    mono = monotonic or time.monotonic
     store = Store(settings.db_url)
-    futures_url = None
-    owns_paper = settings.mode is Mode.PAPER and paper is None
-    if settings.mode is Mode.PAPER:
+    notifier = build_notifier(settings, store)
+    store.subscribe(notifier.publish)  # every stored event, O(1), sent on its own threads
+    url = settings.exchange_base_url  # None: paper mode on the embedded venue
+    embedded = settings.mode is Mode.PAPER and (paper is not None or url is None)
+    owns_paper = embedded and paper is None
+    if embedded:
         paper = paper or start_paper(settings)
-        futures_url = paper.futures_url  # type: ignore[attr-defined]
+        futures_url = paper.futures_url
         key, secret = settings.paper_api_key, settings.paper_api_secret.get_secret_value()
-        client = make_client(key, secret, futures_url=futures_url)
         clock = _exchange_clock(paper)
-    else:
-        client = make_client(settings.api_key.get_secret_value(),
-                             settings.api_secret.get_secret_value(),
-                             testnet=settings.mode is Mode.TESTNET)
+    else:  # an outside venue (QT_EXCHANGE_URL, or the mode's Binance host) keeps wall time
+        paper, futures_url = None, url
+        key, secret = settings.exchange_credentials()
         clock = _wall_clock
-    exchange = BinanceAdapter(client)
+    client = make_client(key, secret, futures_url=futures_url)
+    order_client = make_client(key, secret, futures_url=futures_url)
+    if transport is not None:  # a replay: the venue's REST front in-process, without a socket
+        for each in (client, order_client):
+            each.session.mount(str(futures_url), transport)
+            each.session.trust_env = False  # no proxy lookup in os.environ per request
+    exchange = BinanceAdapter(client,
+                              limits=BudgetLimits(weight_per_min=settings.rate_weight_limit,
+                                                  reserve_share=settings.rate_reserve_share),
+                              filters_max_age_s=settings.filters_refresh_s,
+                              order_client=order_client)
+    log.info("[EXCHANGE] %s mode: REST %s%s", settings.mode.value.upper(), exchange.base_url,
+             " (embedded paper venue)" if embedded else "")
     account = account_key(settings, futures_url)
-    protector = Protector(exchange, store, protection_config(settings, account), now=clock)
-    book = StoreTradeBook(store)
+    config = protection_config(settings, account)
     locks = SymbolLocks()
     killswitch = KillSwitch(store, clock=clock)
-    executor = Executor(protector, book, locks, entries_allowed=lambda: killswitch.entries_allowed)
-    monitor = PositionMonitor(protector, book, locks)
+    stack = build_protection(exchange, store, store, locks, config, clock,
+                             entry_gate=killswitch.entry_denial)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    reconciler = Reconciler(protector, monitor, store, owner=owner)
-    candles = KlineCache(exchange)
+    reconciler = Reconciler(stack.monitor, store, stack.recorder, config, owner=owner)
+    candles = KlineCache(exchange, monotonic=mono)
     regime = RegimeTracker(candles.klines, store, RegimeParams.from_settings(settings),
-                           clock=clock)
+                           clock=clock, monotonic=mono)
     rulebook = RuleBook(store, default_rules(RuleDefaults.from_settings(settings)), clock=clock)
     pipeline = DecisionPipeline(store, rulebook, killswitch, settings.symbols,
-                                StopPolicy.from_settings(settings), clock=clock)
+                                config.stop, clock=clock)
     context = ExchangeContextProvider(exchange, store, regime, settings.leverage,
-                                      atr_interval=settings.strategy_interval, clock=clock)
+                                      atr_interval=settings.strategy_interval, clock=clock,
+                                      limits=InputLimits.from_settings(settings))
+    stream = live_stream(settings, paper, exchange, stack, clock)
     return Components(
         settings=settings, store=store, exchange=exchange, paper=paper, owns_paper=owns_paper,
         clock=clock,
-        protector=protector, book=book, locks=locks, executor=executor, monitor=monitor,
+        protection=stack, book=store, locks=locks, executor=stack.executor,
+        monitor=stack.monitor,
         reconciler=reconciler, killswitch=killswitch, rulebook=rulebook, pipeline=pipeline,
         regime=regime, strategy=TrendFollowingStrategy(TrendParams.from_settings(settings),
                                                        clock=clock),
         queue=SignalQueue(), candles=candles, context=context,
-        logs=logs or RingBufferHandler(),
+        logs=logs or RingBufferHandler(), notifier=notifier, stream=stream,
     )
+
+
+
+
+def live_stream(settings: Settings, paper: Venue | None, exchange: BinanceAdapter,
+                stack: ProtectionStack, clock: Clock) -> LiveStream | None:
+    """The user-data stream, where the venue has one: the accelerator of the poll."""
+    if not settings.stream_enabled:
+        log.info("[STREAM] User-data stream off (QT_STREAM_ENABLED=false): the poll alone")
+        return None
+    url = settings.stream_url or (paper.ws_url if paper is not None
+                                  else settings.stream_base_url)
+    if not url:
+        log.warning("[STREAM] No user-data stream for this venue: the poll alone")
+        return None
+    return LiveStream(exchange, StreamConfig(url), stack.monitor, stack.recorder, clock,
+                      settings.stream_down_after_s, stack.config.triggering_grace_s)
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _exchange_clock(paper) -> Callable[[], datetime]:
+def _exchange_clock(paper: Venue) -> Clock:
     """In paper mode the venue's (possibly accelerated) time is the bot's time."""
     def now() -> datetime:
         return datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC)

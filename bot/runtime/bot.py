@@ -19,8 +19,8 @@ from bot.decisions import scan_symbols
 from bot.decisions.killswitch import realized_pnl_since
 from bot.domain import Coverage, KillState, Kpis, PositionView, Signal
 from bot.execution.executor import OpenStatus
-from bot.execution.flatten import flatten
-from bot.metrics import compute_kpis
+from bot.metrics import compute_kpis, coverage_history
+from bot.reconcile import require_one_way
 from bot.runtime.assembly import Components
 from bot.runtime.position_views import build_position_views
 from bot.runtime.scheduler import JobSpec, build_scheduler, start_once, stop
@@ -39,14 +39,15 @@ class Bot:
         self._views: tuple[PositionView, ...] = ()
         self._last_cycle_at: datetime | None = None
         self._kpis = Kpis()
-        self._kpis_at = 0.0
         self._equity: Decimal | None = None
 
     # --- life cycle ---
     def start(self, scheduler: bool = True) -> None:
-        """Lease, leverage, reconciliation, then the jobs; refuses if another process manages
-        the account (LeaseHeldError)."""
+        """Position mode, lease, leverage, reconciliation, then the jobs; refuses
+        (StartRefusedError) in hedge mode or if another process manages the account."""
         c = self.c
+        require_one_way(c.exchange)  # before anything starts: a refusal leaves nothing running
+        c.notifier.start()
         c.reconciler.acquire()
         for symbol in c.settings.symbols:
             try:
@@ -54,15 +55,24 @@ class Bot:
             except Exception as exc:
                 log.warning("[START] Leverage for %s not set: %s", symbol, exc)
         self.run_monitor()  # reconciliation: adopt, protect, clean up before anything else
+        try:  # a regime from the start: unknown, it would deny every short for a minute
+            self.run_regime()
+        except Exception as exc:  # the scheduled refresh tries again; shorts stay denied
+            log.warning("[REGIME] First refresh failed: %s", exc)
         self.rollup()
         if scheduler:
             self._scheduler = build_scheduler(self._jobs(), c.store.append)
             start_once(self._scheduler)
+        if c.stream is not None and scheduler:
+            c.stream.start(self)
         self.status = "running"
-        log.info("[START] Bot running in %s mode on %d symbols", c.settings.mode.value.upper(),
-                 len(c.settings.symbols))
+        log.info("[START] Bot running in %s mode on %d symbols, exchange %s",
+                 c.settings.mode.value.upper(), len(c.settings.symbols), c.exchange.base_url)
+        c.notifier.announce_start(c.settings.mode.value.upper(), len(c.settings.symbols))
 
     def shutdown(self) -> None:
+        if self.c.stream is not None:
+            self.c.stream.stop()
         if self._scheduler is not None:
             stop(self._scheduler, wait=True)
             self._scheduler = None
@@ -71,10 +81,16 @@ class Bot:
             self.c.reconciler.release()
         except Exception as exc:
             log.warning("[STOP] Lease release failed: %s", exc)
-        if self.c.owns_paper:
-            self.c.paper.stop()  # type: ignore[attr-defined]
+        if self.c.owns_paper and self.c.paper is not None:
+            self.c.paper.stop()
+        self.c.notifier.announce_stop()
+        self.c.notifier.stop()  # what is queued goes out first, within a bounded time
         self.c.store.close()
         log.info("[STOP] Bot stopped")
+
+    def jobs(self) -> list[JobSpec]:
+        """The scheduled jobs and their intervals (a replay runs them on its virtual clock)."""
+        return self._jobs()
 
     def _jobs(self) -> list[JobSpec]:
         s = self.c.settings
@@ -83,7 +99,7 @@ class Bot:
             JobSpec(MONITOR_JOB, self.run_monitor, monitor_s, max(1, int(monitor_s))),
             JobSpec("executor", self.run_executor, 1.0, 5),
             JobSpec("strategy", self.run_strategy, 30.0, 30),
-            JobSpec("regime", self.run_regime, 60.0, 60),
+            JobSpec("regime", self.run_regime, s.regime_refresh_s, max(1, int(s.regime_refresh_s))),
             JobSpec("rollup", self.rollup, 15.0, 15),
         ]
 
@@ -100,21 +116,41 @@ class Bot:
             self.status = "error"
             log.critical("[LEASE] Lease lost: not managing the account any more")
             return
-        if c.killswitch.state == KillState.FLATTENING:
+        if c.killswitch.state is KillState.FLATTENING:
             self._flatten()
         report = c.monitor.run_cycle()
-        positions, book, seen_at = c.monitor.last_seen()
-        opened = {t.symbol: t.opened_at for t in c.store.open_trades()}
-        views = build_position_views(positions, book, seen_at, opened)
+        self.refresh_views()
         with self._lock:
-            self._views = views
             self._last_cycle_at = report.at
         if report.error:
             log.warning("[MONITOR] Cycle error: %s", report.error)
 
+    def refresh_views(self) -> None:
+        """The positions the dashboard shows, from the monitor's latest picture (a cycle's,
+        or a targeted check's after a stream event)."""
+        c = self.c
+        positions, book, seen_at = c.monitor.last_seen()
+        trades = c.store.open_trades()
+        opened = {t.symbol: t.opened_at for t in trades}
+        views = build_position_views(positions, book, seen_at, opened,
+                                     grace=c.protection.protector.grace(),
+                                     filters=c.exchange.filters,
+                                     risk_stops={t.symbol: t.stop_price for t in trades},
+                                     history=coverage_history(c.store))
+        with self._lock:
+            self._views = views
+
+    def fast_poll(self, on: bool) -> None:
+        """While the stream is down the poll is the only net: run it more often."""
+        s = self.c.settings
+        seconds = s.monitor_fast_interval_s if on else s.monitor_interval_s
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.reschedule_job(MONITOR_JOB, trigger="interval", seconds=seconds)
+        log.info("[MONITOR] Interval %.1f s (%s)", seconds, "stream down" if on else "normal")
+
     def _flatten(self) -> None:
         c = self.c
-        report = flatten(c.protector, c.book, c.locks, pause=lambda: time.sleep(0.2))
+        report = c.protection.flattener.flatten(pause=lambda: time.sleep(0.2))
         if report.errors:
             log.warning("[FLATTEN] Not flat yet: %s", "; ".join(report.errors))
             return
@@ -137,7 +173,8 @@ class Bot:
 
     def _execute(self, signal: Signal) -> None:
         c = self.c
-        outcome = c.pipeline.decide(signal, c.context)
+        with c.exchange.deferrable():  # the entry's reads wait for budget; its stop never does
+            outcome = c.pipeline.decide(signal, c.context)
         if not outcome.allowed or outcome.decision is None:
             return
         result = c.executor.open_position(outcome.decision)
@@ -146,20 +183,26 @@ class Bot:
 
     def run_strategy(self) -> None:
         c = self.c
-        if not c.killswitch.entries_allowed or not c.reconciler.held:
+        if c.killswitch.entry_denial() or not c.reconciler.held:
             return
-        scan_symbols(c.strategy, c.settings.symbols, c.candles.klines, c.queue.submit,
-                     c.strategy.params.interval, 200)
+        with c.exchange.deferrable():  # optional reads: the budget's reserve may refuse them
+            scan_symbols(c.strategy, c.settings.symbols, c.candles.klines, c.queue.submit,
+                         c.strategy.params.interval, 200)
 
     def run_regime(self) -> None:
-        self.c.regime.refresh()
+        try:
+            with self.c.exchange.deferrable():  # refused under pressure, it ages: fails closed
+                self.c.regime.refresh()
+        finally:  # a failing refresh still ages the regime: red-flag it once it is stale
+            self.c.regime.check_stale()
 
     def rollup(self) -> None:
         """Equity point, KPIs and the automatic kill-switch trips, off the request path."""
         c = self.c
         now = c.clock()
         try:
-            equity = c.exchange.account().equity
+            with c.exchange.deferrable():
+                equity = c.exchange.account().equity
         except Exception as exc:
             log.warning("[ROLLUP] Equity unavailable: %s", exc)
             equity = self._equity
@@ -176,7 +219,6 @@ class Bot:
         kpis = compute_kpis(c.store, now, equity=equity)
         with self._lock:
             self._kpis = kpis
-            self._kpis_at = time.monotonic()
 
     # --- state for the control API (memory only) ---
     def positions(self) -> tuple[PositionView, ...]:

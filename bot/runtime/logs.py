@@ -88,5 +88,5 @@ def configure_logging(level: str, secrets: Iterable[str], buffer: RingBufferHand
         handler.addFilter(redact)
     if buffer not in root.handlers:
         root.addHandler(buffer)
-    for noisy in ("werkzeug", "apscheduler", "urllib3", "waitress"):
+    for noisy in ("werkzeug", "apscheduler", "urllib3", "waitress", "apprise"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

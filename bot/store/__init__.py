@@ -6,7 +6,6 @@ from bot.store.records import (
     KillRecord,
     LeaseRecord,
     OrderRecord,
-    TradeRecord,
 )
 from bot.store.store import Store
 
@@ -17,5 +16,4 @@ __all__ = [
     "LeaseRecord",
     "OrderRecord",
     "Store",
-    "TradeRecord",
 ]

@@ -2,24 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from bot.domain import KillState
+from bot.domain.ports import Clock
 from bot.store.engine import read_tx, write_tx
 from bot.store.records import AuditEntry, KillRecord, LeaseRecord
 from bot.store.schema import audit, kill_switch, leases, settings_kv
+
+log = logging.getLogger(__name__)
+
 
 KILL_STATES = (KillState.RUNNING, KillState.HALTED, KillState.FLATTENING)
 KILL_AUDIT_KEY = "kill_switch"
 _KILL_ROW = 1
 
 
+def local_holder_alive(owner: str) -> bool | None:
+    """Whether the process named by a ``host:pid:tag`` owner still runs, asked only on its host.
+
+    A bot killed with SIGKILL leaves its lease behind; waiting the TTL out would keep
+    positions unwatched for a minute after a restart. On the same host the kernel can
+    say the holder is gone. Another host, or an owner not in that format, is unknowable
+    here (None): the TTL decides. A pid reused by another process reads as alive, which
+    errs on the side of waiting.
+    """
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname():
+        return None
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return None
+    if pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return None
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed child its parent has not reaped yet still answers kill(pid, 0)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    fields = stat.rsplit(")", 1)[-1].split()
+    return bool(fields) and fields[0] == "Z"
+
+
 class ControlMixin:
     _engine: Engine
-    _clock: Callable[[], datetime]
+    _clock: Clock
 
     # settings ------------------------------------------------------------
     def get_setting(self, key: str) -> str | None:
@@ -36,8 +82,13 @@ class ControlMixin:
         with read_tx(self._engine) as conn:
             return {r.key: r.value for r in conn.execute(stmt)}
 
-    def set_setting(self, key: str, value: str, actor: str) -> None:
-        """Persist a value and audit the change; writing the same value again leaves no row."""
+    def set_setting(self, key: str, value: str, actor: str, *, previous: str | None = None,
+                    note: str = "") -> None:
+        """Persist a value and audit the change; writing the same value again leaves no row.
+
+        ``previous`` is the value in effect while the key was never stored (a default): the
+        audit's old value then, instead of NULL. ``note`` is the operator's reason.
+        """
         if not key:
             raise ValueError("setting key must not be empty")
         if not isinstance(value, str):
@@ -56,7 +107,7 @@ class ControlMixin:
                 conn.execute(insert(settings_kv).values(key=key, **values))
             else:
                 conn.execute(update(settings_kv).where(settings_kv.c.key == key).values(**values))
-            _audit(conn, key, old, value, actor, now)
+            _audit(conn, key, old if old is not None else previous, value, actor, now, note)
 
     def audit_trail(self, limit: int = 100, key_prefix: str | None = None) -> list[AuditEntry]:
         """Newest first."""
@@ -78,7 +129,8 @@ class ControlMixin:
             row = conn.execute(select(kill_switch).where(kill_switch.c.id == _KILL_ROW)).first()
         if row is None:
             return KillRecord(state=KillState.RUNNING, reason="", actor="", at=None)
-        return KillRecord(state=row.state, reason=row.reason, actor=row.actor, at=row.at)
+        return KillRecord(state=KillState(row.state), reason=row.reason, actor=row.actor,
+                          at=row.at)
 
     def set_kill_state(self, state: str, actor: str, reason: str) -> KillRecord:
         """Persist the kill switch (it survives restarts) and audit who moved it and why."""
@@ -87,7 +139,7 @@ class ControlMixin:
         if not actor:
             raise ValueError("kill switch change needs an actor")
         now = self._clock()
-        record = KillRecord(state=state, reason=reason or "", actor=actor, at=now)
+        record = KillRecord(state=KillState(state), reason=reason or "", actor=actor, at=now)
         with write_tx(self._engine) as conn:
             old = conn.execute(
                 select(kill_switch.c.state).where(kill_switch.c.id == _KILL_ROW).with_for_update()
@@ -104,7 +156,8 @@ class ControlMixin:
 
     # lease ---------------------------------------------------------------
     def acquire_lease(self, account: str, owner: str, ttl_s: float, now: datetime) -> bool:
-        """Take the account if it is free, expired, or already ours; atomic across processes."""
+        """Take the account if it is free, expired, already ours, or held by a process of
+        this host that no longer exists (a crash); atomic across processes."""
         _check_lease_args(account, owner, ttl_s)
         expires = now + timedelta(seconds=ttl_s)
         with write_tx(self._engine) as conn:
@@ -119,7 +172,11 @@ class ControlMixin:
                 )
                 return True
             if row.owner != owner and now < row.expires_at:
-                return False
+                if local_holder_alive(row.owner) is not False:
+                    return False
+                log.warning("[LEASE] Holder %s of %s is a dead process on this host: taking "
+                            "the lease over without waiting for it to expire", row.owner,
+                            account)
             acquired = row.acquired_at if row.owner == owner else now
             conn.execute(
                 update(leases)

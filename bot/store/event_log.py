@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -14,9 +15,12 @@ from sqlalchemy.engine import Row
 from sqlalchemy.sql import Select
 
 from bot.domain import RED_FLAG_KINDS, Event, EventKind, RedFlagView, red_flag_label
+from bot.domain.ports import Clock
 from bot.store.engine import read_tx, write_tx
 from bot.store.schema import events, red_flag_acks
 from bot.store.types import dumps, require_aware
+
+log = logging.getLogger(__name__)
 
 _RED_FLAG_NAMES = tuple(k.value for k in RED_FLAG_KINDS)
 
@@ -53,7 +57,13 @@ def _event_values(event: Event) -> dict:
 
 class EventLogMixin:
     _engine: Engine
-    _clock: Callable[[], datetime]
+    _clock: Clock
+    _event_listeners: tuple[Callable[[Event], None], ...] = ()
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        """Also hand every stored event to ``listener`` (e.g. the notifier's O(1) publish),
+        after its commit; a listener that raises is logged and never undoes the write."""
+        self._event_listeners = (*self._event_listeners, listener)
 
     def append(self, event: Event) -> Event:
         """Store one event; the returned copy carries its id."""
@@ -68,7 +78,14 @@ class EventLogMixin:
         stmt = insert(events).returning(events.c.id, sort_by_parameter_order=True)
         with write_tx(self._engine) as conn:
             ids = [r.id for r in conn.execute(stmt, values)]
-        return [_with_id(e, i) for e, i in zip(items, ids, strict=True)]
+        stored = [_with_id(e, i) for e, i in zip(items, ids, strict=True)]
+        for listener in self._event_listeners:
+            for event in stored:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("[STORE] Event listener failed on %s", event.kind.value)
+        return stored
 
     def events(
         self,
@@ -196,6 +213,9 @@ class EventLogMixin:
                     symbol=ev.symbol,
                     message=ev.message,
                     acknowledged=row.ack_actor is not None,
+                    kind=ev.kind.value,
+                    code=ev.code,
+                    details=flag_details(ev.details),
                 )
             )
         return out
@@ -231,6 +251,15 @@ class EventLogMixin:
         if not include_acknowledged:
             stmt = stmt.where(red_flag_acks.c.event_id.is_(None))
         return stmt
+
+
+# the details a red flag shows: what the bot did about it (ladder rung, close size and price)
+FLAG_DETAIL_KEYS = ("rung", "trigger", "quantity", "avg_price", "rejections", "reason",
+                    "pnl_usdt", "gone", "protect")
+
+
+def flag_details(details: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, str(details[k])) for k in FLAG_DETAIL_KEYS if details.get(k) is not None)
 
 
 def _detail_is(key: str, value: str) -> Any:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, insert, select
 
 from bot.domain import EquityPoint, Regime, RegimeView
+from bot.domain.ports import Clock
 from bot.store.engine import read_tx, write_tx
 from bot.store.schema import equity, regimes
 from bot.store.types import require_aware, require_decimal
@@ -16,7 +16,7 @@ from bot.store.types import require_aware, require_decimal
 
 class HistoryMixin:
     _engine: Engine
-    _clock: Callable[[], datetime]
+    _clock: Clock
 
     def record_equity(self, at: datetime, equity_value: Decimal) -> None:
         require_aware("at", at)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bot.domain import Direction
+from bot.domain import Direction, KillState
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class KillRecord:
-    state: str  # bot.control.views.KillState: RUNNING | HALTED | FLATTENING
+    state: KillState
     reason: str
     actor: str
     at: datetime | None
@@ -56,29 +56,6 @@ class OrderRecord:
     exchange_id: str | None
     status: str
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class TradeRecord:
-    id: int
-    symbol: str
-    direction: Direction
-    quantity: Decimal
-    entry_price: Decimal
-    stop_price: Decimal | None
-    take_profit: Decimal | None
-    trailing_rate: Decimal | None
-    position_key: str
-    opened_at: datetime
-    exit_price: Decimal | None = None
-    close_reason: str | None = None
-    pnl_usdt: Decimal | None = None
-    pnl_pct_equity: Decimal | None = None
-    closed_at: datetime | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
 
 
 @dataclass(frozen=True)

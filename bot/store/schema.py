@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Engine,
     Float,
     ForeignKey,
     Index,
@@ -14,6 +15,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
+    text,
 )
 
 from bot.store.types import DecimalText, UtcDateTime
@@ -141,6 +144,8 @@ trades = Table(
     Column("pnl_usdt", DecimalText),
     Column("pnl_pct_equity", DecimalText),
     Column("closed_at", UtcDateTime),
+    Column("fees_usdt", DecimalText),
+    Column("adopted", Boolean, nullable=False, server_default="0"),
     Index("ix_trades_open", "closed_at", "symbol"),
     sqlite_autoincrement=True,
 )
@@ -170,3 +175,18 @@ regimes = Table(
     Column("computed_at", UtcDateTime, nullable=False),
     Column("inputs", JSON, nullable=False),
 )
+
+
+_ADDED_COLUMNS = {"trades": (("fees_usdt", "TEXT"), ("adopted", "BOOLEAN NOT NULL DEFAULT FALSE"))}
+
+
+def create_schema(engine: Engine) -> None:
+    """Create what is missing, and add the columns later versions brought to an older file:
+    an operator's existing database keeps its history across an upgrade."""
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {c["name"] for c in inspect(conn).get_columns(table)}
+            for name, ddl in columns:
+                if name not in have:
+                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))

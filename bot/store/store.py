@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from bot.domain.ports import Clock
 from bot.settings import mask_url
+from bot.store.books import BooksMixin
 from bot.store.control import ControlMixin
 from bot.store.engine import make_engine
 from bot.store.event_log import EventLogMixin
 from bot.store.history import HistoryMixin
-from bot.store.schema import metadata
+from bot.store.performance import PerformanceMixin
+from bot.store.review import ReviewMixin
+from bot.store.schema import create_schema
 from bot.store.trading import TradingMixin
 
 log = logging.getLogger(__name__)
@@ -23,18 +26,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Store(EventLogMixin, ControlMixin, TradingMixin, HistoryMixin):
+class Store(EventLogMixin, ControlMixin, TradingMixin, HistoryMixin, BooksMixin,
+            PerformanceMixin, ReviewMixin):
     """Thread-safe: every call takes its own pooled connection and transaction.
 
     ``clock`` stamps rows whose time the caller does not give (audit, acks,
     decisions), so tests can pin it.
     """
 
-    def __init__(self, url: str, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, url: str, clock: Clock | None = None) -> None:
         self._clock = clock or _utc_now
         self._engine = make_engine(url)
         self.url = url
-        metadata.create_all(self._engine)
+        create_schema(self._engine)
         log.info("[STORE] Database ready: %s", mask_url(url))
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,9 +12,10 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
-from bot.domain import Direction, Signal
+from bot.domain import Direction, Signal, Trade
+from bot.domain.ports import Clock
 from bot.store.engine import read_tx, write_tx
-from bot.store.records import DecisionRecord, OrderRecord, TradeRecord
+from bot.store.records import DecisionRecord, OrderRecord
 from bot.store.schema import decisions, orders, signals, trades
 from bot.store.types import require_aware, require_decimal
 
@@ -23,9 +24,13 @@ _TRADE_UPDATABLE = frozenset(
 )
 
 
+class AlreadyClosedError(ValueError):
+    """The trade was booked closed by another closer first (stream, executor or monitor)."""
+
+
 class TradingMixin:
     _engine: Engine
-    _clock: Callable[[], datetime]
+    _clock: Clock
 
     # signals and decisions -----------------------------------------------
     def save_signal(self, signal: Signal) -> str:
@@ -165,6 +170,7 @@ class TradingMixin:
         position_key: str,
         take_profit: Decimal | None = None,
         trailing_rate: Decimal | None = None,
+        adopted: bool = False,
     ) -> int:
         require_decimal("quantity", quantity)
         require_decimal("entry_price", entry_price)
@@ -180,9 +186,29 @@ class TradingMixin:
                     symbol=symbol, direction=Direction(direction).value, quantity=quantity,
                     entry_price=entry_price, stop_price=stop_price, take_profit=take_profit,
                     trailing_rate=trailing_rate, position_key=position_key, opened_at=opened_at,
+                    adopted=bool(adopted),
                 )
             )
             return int(result.inserted_primary_key[0])
+
+    def record_open(self, trade: Trade) -> Trade:
+        trade_id = self.open_trade(
+            symbol=trade.symbol, direction=trade.direction, quantity=trade.quantity,
+            entry_price=trade.entry_price, stop_price=trade.stop_price,
+            opened_at=trade.opened_at, position_key=trade.position_key,
+            take_profit=trade.take_profit, trailing_rate=trade.trailing_rate,
+            adopted=trade.adopted,
+        )
+        return replace(trade, id=trade_id)
+
+    def record_close(
+        self, trade: Trade, exit_price: Decimal, reason: str, pnl_usdt: Decimal,
+        pnl_pct_equity: Decimal | None, closed_at: datetime, fees_usdt: Decimal | None = None,
+    ) -> None:
+        if trade.id is None:
+            raise ValueError(f"trade for {trade.symbol} has no store id")
+        self.close_trade(trade.id, exit_price, reason, pnl_usdt, pnl_pct_equity, closed_at,
+                         fees_usdt)
 
     def update_trade(self, trade_id: int, **fields: Any) -> None:
         """Change bot-owned fields of an open trade (stop moved, quantity added)."""
@@ -213,8 +239,11 @@ class TradingMixin:
         pnl_usdt: Decimal,
         pnl_pct_equity: Decimal | None,
         closed_at: datetime,
+        fees_usdt: Decimal | None = None,
     ) -> None:
+        """Book the close once: a second closer of the same trade gets AlreadyClosedError."""
         require_decimal("exit_price", exit_price)
+        require_decimal("fees_usdt", fees_usdt, optional=True)
         require_decimal("pnl_usdt", pnl_usdt)
         require_decimal("pnl_pct_equity", pnl_pct_equity, optional=True)  # equity unknown
         require_aware("closed_at", closed_at)
@@ -225,22 +254,22 @@ class TradingMixin:
             if row is None:
                 raise KeyError(f"no trade with id {trade_id}")
             if row.closed_at is not None:
-                raise ValueError(f"trade {trade_id} is already closed")
+                raise AlreadyClosedError(f"trade {trade_id} is already closed")
             conn.execute(
                 update(trades)
                 .where(trades.c.id == trade_id)
                 .values(
                     exit_price=exit_price, close_reason=reason, pnl_usdt=pnl_usdt,
-                    pnl_pct_equity=pnl_pct_equity, closed_at=closed_at,
+                    pnl_pct_equity=pnl_pct_equity, closed_at=closed_at, fees_usdt=fees_usdt,
                 )
             )
 
-    def open_trades(self) -> list[TradeRecord]:
+    def open_trades(self) -> list[Trade]:
         stmt = select(trades).where(trades.c.closed_at.is_(None)).order_by(trades.c.id)
         with read_tx(self._engine) as conn:
             return [_trade(r) for r in conn.execute(stmt)]
 
-    def open_trade_for(self, symbol: str) -> TradeRecord | None:
+    def open_trade_for(self, symbol: str) -> Trade | None:
         """The newest open trade on ``symbol``."""
         stmt = (
             select(trades)
@@ -252,12 +281,12 @@ class TradingMixin:
             row = conn.execute(stmt).first()
         return None if row is None else _trade(row)
 
-    def trade(self, trade_id: int) -> TradeRecord | None:
+    def trade(self, trade_id: int) -> Trade | None:
         with read_tx(self._engine) as conn:
             row = conn.execute(select(trades).where(trades.c.id == trade_id)).first()
         return None if row is None else _trade(row)
 
-    def trades(self, limit: int = 100, closed_only: bool = False) -> list[TradeRecord]:
+    def trades(self, limit: int = 100, closed_only: bool = False) -> list[Trade]:
         """Newest first."""
         stmt = select(trades).order_by(trades.c.id.desc()).limit(limit)
         if closed_only:
@@ -270,11 +299,12 @@ def _coalesce(first: Any, second: Any) -> Any:
     return func.coalesce(first, second)
 
 
-def _trade(r: Row) -> TradeRecord:
-    return TradeRecord(
+def _trade(r: Row) -> Trade:
+    return Trade(
         id=r.id, symbol=r.symbol, direction=Direction(r.direction), quantity=r.quantity,
         entry_price=r.entry_price, stop_price=r.stop_price, take_profit=r.take_profit,
         trailing_rate=r.trailing_rate, position_key=r.position_key, opened_at=r.opened_at,
         exit_price=r.exit_price, close_reason=r.close_reason, pnl_usdt=r.pnl_usdt,
-        pnl_pct_equity=r.pnl_pct_equity, closed_at=r.closed_at,
+        pnl_pct_equity=r.pnl_pct_equity, closed_at=r.closed_at, fees_usdt=r.fees_usdt,
+        adopted=bool(r.adopted),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 from decimal import Decimal
 
@@ -58,14 +59,19 @@ class Running:
         self.served = ServedApp(make_dash(self.bot).server).__enter__()
         self.url = self.served.url
 
-    def signal(self, symbol: str, side: str, confidence: float = 0.9) -> dict:
+    def signal(self, symbol: str, side: str, confidence: float = 0.9,
+               expect: int = 202) -> dict:
         body = json.dumps({"symbol": symbol, "side": side, "confidence": confidence}).encode()
         req = urllib.request.Request(self.url + "/api/signals", data=body, method="POST",
                                      headers={"Content-Type": "application/json",
                                               "X-QT-Token": TOKEN})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            assert resp.status == 202
-            return json.loads(resp.read() or b"{}")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                status, payload = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:  # 4xx: the answer is the point
+            status, payload = exc.code, exc.read()
+        assert status == expect, (status, payload)
+        return json.loads(payload or b"{}")
 
     def close(self) -> None:
         self.served.__exit__(None, None, None)
@@ -179,10 +185,15 @@ def test_short_block_when_switched_off_in_browser_then_same_short_allowed(
     switch = page.locator(f'[data-rule="{SHORT_BLOCK}"] input[type="checkbox"]')
     expect(switch).to_be_checked()
     switch.click()
+    page.locator(f"#{ids.RULES_REASON}").fill("e2e: allow the short")
+    page.locator(f"#{ids.RULES_CONFIRM}").click()
     expect(page.locator(f'[data-rule="{SHORT_BLOCK}"]')).to_contain_text("switched off")
     eventually(lambda: not next(r for r in app.bot.c.rulebook.views() if r.name == SHORT_BLOCK)
                .enabled, timeout=5, message="rule still on in the rule book")
+    (audited,) = app.bot.c.store.audit_trail(key_prefix=f"rule.{SHORT_BLOCK}.")
+    assert (audited.old, audited.new, audited.note) == ("true", "false", "e2e: allow the short")
 
+    paper_exchange.control.advance(60_000)  # a later signal, not the first one again
     app.signal("ETHUSDT", "SELL", confidence=0.6)
     app.bot.run_executor()
     positions = paper_exchange.control.state()["positions"]
@@ -199,7 +210,7 @@ def test_halt_from_browser_when_app_restarts_then_still_halted_and_no_entry(
     expect(page.locator(f"#{ids.HEADER_KILL}")).to_have_text("HALTED", timeout=UI_MS)
     assert first.bot.c.killswitch.state == KillState.HALTED
 
-    first.signal("ATOMUSDT", "BUY")
+    assert first.signal("ATOMUSDT", "BUY", expect=409)["error"] == "halted"
     first.bot.run_executor()
     assert paper_exchange.control.state()["positions"] == {}
     page.close()  # the old tab would only report the stopped server as refused connections
@@ -209,7 +220,7 @@ def test_halt_from_browser_when_app_restarts_then_still_halted_and_no_entry(
     assert second.bot.c.killswitch.state == KillState.HALTED
     page = pages(second.url)
     expect(page.locator(f"#{ids.HEADER_KILL}")).to_have_text("HALTED", timeout=UI_MS)
-    second.signal("ATOMUSDT", "BUY")
+    assert second.signal("ATOMUSDT", "BUY", expect=409)["error"] == "halted"
     second.bot.run_executor()
     assert paper_exchange.control.state()["positions"] == {}
 

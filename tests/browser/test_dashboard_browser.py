@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Coverage, Direction, KillAction, Severity
+from bot.domain import Coverage, Direction, KillAction, KillState, Severity
 from dashboard import BasicAuthConfig, create_app, hash_password, ids
 from tests.fixtures.dashboard import (
     CHROMIUM,
@@ -35,6 +35,8 @@ expect = playwright_api.expect
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 POLL_MS = 500
+DESKTOP = {"width": 1440, "height": 900}  # the size of the screenshots in docs/
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,8 @@ class Page:
     """A page on a served app that records console errors, page errors and off-host requests."""
 
     def __init__(self, browser, url: str, **context_args):
-        self.context = browser.new_context(viewport={"width": 1600, "height": 1000}, **context_args)
+        context_args.setdefault("viewport", DESKTOP)
+        self.context = browser.new_context(**context_args)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
@@ -155,7 +158,8 @@ def test_naked_position_shows_naked_badge_and_red_flag(ui, fake):
     expect(row.locator(".qs-coverage")).to_have_text("NAKED")
     flag = page.locator('[data-flag-label="NAKED"]')
     expect(flag).to_contain_text("DOGEUSDT")
-    expect(page.locator("[data-flag-id]").first).to_have_attribute("data-flag-label", "NAKED")
+    expect(page.locator("[data-incident-id]").first).to_have_attribute("data-flag-label",
+                                                                        "NAKED")
     expect(page.locator('[data-kpi="coverage"]')).to_contain_text("2 / 3")
     newest = page.locator(f"#{ids.ACTIVITY_LIST} .qs-log-line").first
     expect(newest).to_contain_text("DOGEUSDT: SELL @ 0.097")
@@ -168,14 +172,21 @@ def test_naked_position_shows_naked_badge_and_red_flag(ui, fake):
     expect(flag).to_contain_text("acknowledged")
 
 
-def test_toggling_short_block_calls_set_rule(ui, fake):
+def test_toggling_short_block_off_asks_why_then_calls_set_rule_with_the_reason(ui, fake):
     page = ui.open()
     switch = page.locator(f'[data-rule="{SHORT_BLOCK}"] input[type="checkbox"]')
     expect(switch).to_be_checked()
     switch.click()
+    modal = page.locator(".modal-dialog")
+    expect(modal).to_contain_text("Uptrend short block")
+    page.locator(f"#{ids.RULES_CONFIRM}").click()  # no reason yet
+    expect(modal).to_contain_text("A reason is required.")
+    assert fake.calls_to("set_rule") == []
+    page.locator(f"#{ids.RULES_REASON}").fill("regime feed under maintenance")
+    page.locator(f"#{ids.RULES_CONFIRM}").click()
     eventually(lambda: fake.calls_to("set_rule"), message="set_rule not called")
-    assert fake.calls_to("set_rule") == [fake.calls_to("set_rule")[0]]
-    assert fake.calls_to("set_rule")[0].args == (SHORT_BLOCK, False, {}, "local")
+    assert [c.args for c in fake.calls_to("set_rule")] == [
+        (SHORT_BLOCK, False, {}, "local", "regime feed under maintenance")]
     expect(page.locator(f'[data-rule="{SHORT_BLOCK}"]')).to_contain_text("switched off")
     expect(switch).not_to_be_checked()
     kill_rule = page.locator('[data-rule="kill_switch"] input[type="checkbox"]')
@@ -201,6 +212,7 @@ def test_invalid_rule_parameter_shows_inline_message_and_saves_nothing(ui, fake)
         None,
         {"exception_confidence": "0.9"},
         "local",
+        "",
     )
 
 
@@ -218,6 +230,9 @@ def test_kill_switch_through_confirmation_dialog(ui, fake, button, action, state
     expect(modal).to_contain_text(action.value)
     if action is KillAction.HALT:
         page.locator(f"#{ids.KILL_REASON}").fill("operator drill")
+        page.wait_for_function(
+            "getComputedStyle(document.querySelector('.modal.show')).opacity === '1'"
+        )
         _shot(page, "kill-switch-dialog.png")
     assert fake.calls_to("kill_switch") == []
     page.locator(f"#{ids.KILL_CONFIRM}").click()
@@ -228,6 +243,8 @@ def test_kill_switch_through_confirmation_dialog(ui, fake, button, action, state
     assert len(calls) == 1 and calls[0].args[:2] == (action, "local")
     if action is KillAction.FLATTEN:
         expect(page.locator('tr[data-symbol="ATOMUSDT"]')).to_have_count(0)
+        expect(page.locator(f"#{ids.KILL_RESUME}")).to_be_disabled()  # not until flat
+        fake.kill_state = KillState.HALTED  # the executor reports every position closed
     page.locator(f"#{ids.KILL_RESUME}").click()
     page.locator(f"#{ids.KILL_CONFIRM}").click()
     expect(page.locator(f"#{ids.HEADER_KILL}")).to_have_text("RUNNING")
@@ -303,3 +320,19 @@ def test_auth_on_requires_credentials_for_page_and_callbacks(browser):
         assert page.problems == []
     token = base64.b64encode(b"ops:pa55-word").decode()
     assert token not in str(fake.calls)
+
+
+def test_cancelling_the_rule_off_dialog_keeps_the_rule_on(ui, fake):
+    page = ui.open()
+    switch = page.locator(f'[data-rule="{SHORT_BLOCK}"] input[type="checkbox"]')
+    switch.click()
+    page.locator(f"#{ids.RULES_REASON}").fill("regime feed under maintenance")
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.modal.show')).opacity === '1'")
+    _shot(page, "rule-off-dialog.png")
+    page.locator(f"#{ids.RULES_CANCEL}").click()
+    expect(page.locator(".modal-dialog")).to_have_count(0)
+    expect(switch).to_be_checked()
+    expect(page.locator(f'[data-rule="{SHORT_BLOCK}"]')).to_contain_text("kept on")
+    page.wait_for_timeout(2 * POLL_MS)
+    assert fake.calls_to("set_rule") == []

@@ -231,15 +231,27 @@ def test_reduce_only_without_a_position_is_2022(exchange: Venue):
     assert raised.value.code == -2022
 
 
-def test_precision_rejection_is_1111_invalid_order(exchange: Venue):
+def test_precision_rejection_when_once_then_filters_refreshed_and_stop_placed(exchange: Venue):
     exchange.need("inject")
     open_long(exchange)
     exchange.inject(Fault("POST", "/fapi/v1/algoOrder", code=-1111,
                           message="Precision is over the maximum defined for this asset."))
-    with pytest.raises(errors.InvalidOrderError) as raised:
+    stop = exchange.adapter.place_stop(exchange.symbol, Side.SELL, below(exchange, "0.05"),
+                                       exchange.cid(Purpose.STOP))
+    assert stop.status.is_open
+
+
+def test_precision_rejection_when_persistent_then_1111_filter_error_after_one_retry(
+    exchange: Venue,
+):
+    exchange.need("inject")
+    open_long(exchange)
+    exchange.inject(Fault("POST", "/fapi/v1/algoOrder", code=-1111, count=2,
+                          message="Precision is over the maximum defined for this asset."))
+    with pytest.raises(errors.FilterError) as raised:
         exchange.adapter.place_stop(exchange.symbol, Side.SELL, below(exchange, "0.05"),
                                     exchange.cid(Purpose.STOP))
-    assert raised.value.code == -1111
+    assert raised.value.code == -1111 and isinstance(raised.value, errors.InvalidOrderError)
 
 
 def test_rate_limit_is_raised_not_slept_on(exchange: Venue):

@@ -116,20 +116,24 @@ REF_PARAMS = st.fixed_dictionaries({}, optional={
     "symbol": SYMBOL, "orderId": _near("4000000001", "1", "-1", "99999999999999999999"),
     "origClientOrderId": CLIENT_ID, "algoId": _near("1000001", "1", "-5"),
     "clientAlgoId": CLIENT_ID, "limit": _near("1", "500", "1000", "1001", "1500", "1501"),
+    "fromId": _near("0", "200000001", "-1", "99999999999999999999"),
     "startTime": _near("0", "1767225600000", "-1", "99999999999999999999"),
     "endTime": _near("0", "1767225600000", "1"), "interval": _near("1m", "1h", "2m", "1M"),
     "leverage": _near("1", "20", "125", "126", "0"), "listenKey": _near("abc", ""),
+    "dualSidePosition": BOOL, "multiAssetsMargin": BOOL,
 })
 
 READS = ["/fapi/v1/order", "/fapi/v1/algoOrder", "/fapi/v1/openOrders", "/fapi/v1/allOrders",
          "/fapi/v1/openAlgoOrders", "/fapi/v1/allAlgoOrders", "/fapi/v1/premiumIndex",
          "/fapi/v1/klines", "/fapi/v1/ticker/price", "/fapi/v3/positionRisk",
          "/fapi/v2/positionRisk", "/fapi/v2/account", "/fapi/v3/account", "/fapi/v2/balance",
-         "/fapi/v1/leverageBracket", "/fapi/v1/exchangeInfo"]
+         "/fapi/v1/leverageBracket", "/fapi/v1/exchangeInfo", "/fapi/v1/userTrades",
+         "/fapi/v1/positionSide/dual", "/fapi/v1/multiAssetsMargin"]
 WRITES = [("DELETE", "/fapi/v1/order"), ("DELETE", "/fapi/v1/algoOrder"),
           ("DELETE", "/fapi/v1/allOpenOrders"), ("DELETE", "/fapi/v1/algoOpenOrders"),
           ("POST", "/fapi/v1/leverage"), ("PUT", "/fapi/v1/listenKey"),
-          ("DELETE", "/fapi/v1/listenKey")]
+          ("DELETE", "/fapi/v1/listenKey"), ("POST", "/fapi/v1/positionSide/dual"),
+          ("POST", "/fapi/v1/multiAssetsMargin")]
 
 
 class Harness:
@@ -245,3 +249,10 @@ def test_random_parameter_names_when_posted_then_clear_4xx_and_nothing_changed(
         harness: Harness, names: dict[str, str], path: str):
     harness.check("POST", path, {k: v for k, v in names.items()
                                  if k not in ("timestamp", "signature")})
+
+
+@settings(FUZZ, max_examples=60)
+@given(params=REF_PARAMS)
+def test_random_user_trades_params_when_reading_then_clear_4xx_and_nothing_changed(
+        harness: Harness, params: dict[str, str]):
+    harness.check("GET", "/fapi/v1/userTrades", params)

@@ -2,8 +2,9 @@
 
 The webhook lives on the dashboard's Flask server, so it is mounted here exactly as
 app.py mounts it: on ``create_app(...).server``, behind the dashboard's own hooks.
-Promise checked: a bad request gets 401/413/415/422 with the problems listed, never
-a 500, and the signal queue is unchanged.
+Promise checked: a bad request gets 401/405/409/413/415/422 with the problems listed,
+never a 500, and the signal queue is unchanged. The module's hook remembers no bodies
+(``dedupe_s=0``) so a generated body may repeat; the duplicate window has its own tests.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.decisions import SignalQueue
-from bot.domain import Event, EventKind
+from bot.domain import Event, EventKind, KillState, entry_denial
 from bot.paper.http_server import stop_waitress
 from bot.web.webhook import MAX_BODY_BYTES, PATH, TOKEN_HEADER, register_webhook
 from dashboard.app import create_app
@@ -45,12 +46,16 @@ class Events:
 class Hook:
     """A dashboard app with the webhook mounted, its queue and its event sink."""
 
-    def __init__(self, maxsize: int = 1000) -> None:
+    def __init__(self, maxsize: int = 1000, dedupe_s: float = 0,
+                 state: KillState = KillState.RUNNING) -> None:
         self.queue = SignalQueue(maxsize=maxsize, id_prefix="fz")
         self.events = Events()
+        self.state = state
         self.app = create_app(FakeControl(), mode_label="paper")
         register_webhook(self.app.server, self.queue.submit, TOKEN, SYMBOLS,
-                         events=self.events, clock=lambda: NOW)
+                         events=self.events, clock=lambda: NOW, dedupe_s=dedupe_s,
+                         entry_gate=lambda: entry_denial(self.state),
+                         kill_state=lambda: self.state)
         self.client = self.app.server.test_client()
 
     def post(self, data: bytes | str | None, content_type: str | None = "application/json",
@@ -306,3 +311,52 @@ def test_webhook_without_configured_token_when_posted_then_refused_and_nothing_q
     assert response.status_code in (401, 403, 404, 503), response.status_code
     assert "disabled" in response.get_json()["error"]
     assert len(queue) == 0
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_other_method_when_sent_to_the_dash_app_then_405_json_with_allow_post(hook: Hook,
+                                                                               method: str):
+    before = len(hook.queue)
+    response = hook.client.open(PATH, method=method, headers={TOKEN_HEADER: TOKEN})
+    assert response.status_code == 405, (method, response.get_data()[:200])
+    assert response.headers["Allow"] == "POST"
+    assert response.is_json and "POST" in response.get_json()["error"]
+    assert b"<html" not in response.get_data().lower()
+    assert len(hook.queue) == before
+
+
+def test_head_when_sent_to_the_dash_app_then_405_with_allow_post(hook: Hook):
+    response = hook.client.head(PATH)
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_non_json_body_when_no_header_then_415_and_no_event(hook: Hook, content_type: str):
+    """The token would be in the body, and a non-JSON body cannot carry one: 415, and
+    nothing recorded, because nothing was authenticated."""
+    before_events, before = len(hook.events.items), len(hook.queue)
+    body = json.dumps({"symbol": "BTCUSDT", "side": "BUY", "confidence": 0.5, "token": TOKEN})
+    response = hook.post(body, content_type=content_type, token=None)
+    assert_rejected(hook, response, {415})
+    assert len(hook.events.items) == before_events and len(hook.queue) == before
+
+
+@pytest.mark.parametrize("state", [KillState.HALTED, KillState.FLATTENING])
+def test_valid_signal_when_halted_on_the_dash_app_then_409_and_queue_unchanged(state):
+    halted = Hook(state=state)
+    response = halted.post(json.dumps({"symbol": "BTCUSDT", "side": "BUY", "confidence": 0.5}))
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "halted", "state": state.value,
+                                   "reason": f"kill switch is {state.value}: no new entries"}
+    assert len(halted.queue) == 0
+
+
+def test_same_body_twice_when_dedupe_on_then_200_duplicate_and_queued_once():
+    hook = Hook(dedupe_s=60)
+    body = {"symbol": "BTCUSDT", "side": "BUY", "confidence": 0.5}
+    first = hook.post(json.dumps(body))
+    again = hook.post(json.dumps(dict(reversed(body.items())), indent=2))
+    assert first.status_code == 202
+    assert (again.status_code, again.get_json()) == (
+        200, {"id": first.get_json()["id"], "status": "duplicate"})
+    assert len(hook.queue) == 1

@@ -64,7 +64,7 @@ def test_soak_when_monitor_cancels_before_replacing_then_targets_fail(tmp_path):
 
 def _slow_stop(bot: Bot) -> None:
     """An executor that does something slow between the entry and its stop."""
-    protector = bot.c.protector
+    protector = bot.c.protection.protector
     original = protector.protect_fill
 
     def late(*args, **kwargs):

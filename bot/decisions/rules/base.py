@@ -81,7 +81,7 @@ class RuleContext:
 
     signal: Signal
     now: datetime
-    kill_state: str = KillState.RUNNING
+    kill_state: KillState = KillState.RUNNING
     global_regime: Regime | None = None
     local_trend: Regime | None = None
     open_positions: int = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.decisions.rules.base import ParamValue, Rule, RuleContext, Verdict
-from bot.domain import KillState
+from bot.domain import KillState, entry_denial
 
 
 class KillSwitchRule(Rule):
@@ -14,6 +14,7 @@ class KillSwitchRule(Rule):
     stage = "gate"
 
     def evaluate(self, ctx: RuleContext, params: dict[str, ParamValue]) -> Verdict:
-        if ctx.kill_state in (KillState.HALTED, KillState.FLATTENING):
-            return self.deny(f"kill switch is {ctx.kill_state}: no new entries")
+        denial = entry_denial(KillState(ctx.kill_state))
+        if denial:
+            return self.deny(denial)
         return self.allow(f"kill switch {ctx.kill_state}")

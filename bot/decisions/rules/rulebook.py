@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.decisions.ports import EventSink, SettingsStore
+from bot.decisions.ports import SettingsStore
 from bot.decisions.rules.base import ParamValue, Rule, RuleContext, Stage, Verdict
 from bot.decisions.rules.config_rules import (
     CALLBACK_MAX,
@@ -30,6 +30,8 @@ from bot.decisions.rules.opposite_position import OppositePositionBlock
 from bot.decisions.rules.stop_failure_cooldown import StopFailureCooldown
 from bot.decisions.rules.uptrend_short_block import UptrendShortBlock
 from bot.domain import Event, EventKind, RuleView
+from bot.domain.ports import Clock, EventSink
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class RuleDefaults:
     min_notional_floor: float = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> RuleDefaults:
+    def from_settings(cls, settings: Settings) -> RuleDefaults:
         """Read what exists on the settings object; a bad trailing rate turns trailing off."""
         base = cls()
         values: dict[str, Any] = {}
@@ -96,7 +98,7 @@ class RuleState:
 class RuleBook:
     def __init__(
         self, store: RuleStore, rules: Sequence[Rule] | None = None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._rules = list(rules) if rules is not None else default_rules()
@@ -135,9 +137,10 @@ class RuleBook:
 
     def set_rule(
         self, name: str, enabled: bool | None, params: Mapping[str, object] | None,
-        actor: str,
+        actor: str, reason: str = "",
     ) -> list[str]:
-        """Validate everything, then save with audit; any error saves nothing."""
+        """Validate everything, then save with audit (who, why, and the value it replaced,
+        a default included); any error saves nothing."""
         rule = self._by_name.get(name)
         if rule is None:
             return [f"unknown rule {name!r} (known: {', '.join(self._by_name)})"]
@@ -162,7 +165,7 @@ class RuleBook:
             log.warning("[RULES] Change to %s refused: %s", name, "; ".join(errors))
             return errors
         with self._write_lock:
-            self._save(rule, enabled, parsed, actor)
+            self._save(rule, enabled, parsed, actor, reason)
         return []
 
     def views(self) -> tuple[RuleView, ...]:
@@ -176,7 +179,7 @@ class RuleBook:
         )
 
     def _save(self, rule: Rule, enabled: bool | None, parsed: dict[str, ParamValue],
-              actor: str) -> None:
+              actor: str, reason: str) -> None:
         before = self._state(rule, self._store.settings_with_prefix(PREFIX))
         changes: dict[str, dict[str, str]] = {}
         if enabled is not None and rule.toggleable and enabled != before.enabled:
@@ -185,14 +188,15 @@ class RuleBook:
             if value != before.params[key]:
                 changes[key] = {"old": _text(before.params[key]), "new": _text(value)}
         for key, change in changes.items():
-            self._store.set_setting(f"{PREFIX}{rule.name}.{key}", change["new"], actor)
+            self._store.set_setting(f"{PREFIX}{rule.name}.{key}", change["new"], actor,
+                                    previous=change["old"], note=reason)
         if not changes:
             return
         summary = ", ".join(f"{k} {c['old']} -> {c['new']}" for k, c in changes.items())
         log.info("[RULES] %s changed by %s: %s", rule.name, actor, summary)
         self._store.append(Event(EventKind.RULE_CHANGED, self._clock(), message=summary,
                                  details={"rule": rule.name, "actor": actor,
-                                          "changes": changes}))
+                                          "changes": changes, "reason": reason}))
 
     @staticmethod
     def _state(rule: Rule, stored: Mapping[str, str]) -> RuleState:

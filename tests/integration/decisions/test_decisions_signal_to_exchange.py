@@ -30,13 +30,12 @@ from bot.decisions.context import ExchangeContextProvider
 from bot.domain import Direction, EventKind, KillState, Signal
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
 from bot.execution.executor import Executor, OpenStatus
-from bot.execution.flatten import flatten
+from bot.execution.flatten import Flattener
 from bot.locks import SymbolLocks
 from bot.paper.clock import ManualClock
 from bot.paper.server import PaperExchange
 from bot.protection.config import ProtectionConfig
-from bot.protection.stops import Protector
-from bot.protection.store_adapter import StoreTradeBook
+from bot.runtime.protection_stack import build_protection
 from bot.store import Store
 from bot.web.webhook import register_webhook
 
@@ -53,8 +52,8 @@ class Bot:
     pipeline: DecisionPipeline
     context: ExchangeContextProvider
     executor: Executor
-    protector: Protector
-    book: StoreTradeBook
+    flattener: Flattener
+    book: Store
     locks: SymbolLocks
     queue: SignalQueue
 
@@ -77,23 +76,24 @@ def _build(paper: PaperExchange, db: Path) -> Bot:
         return datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC)
 
     kill = KillSwitch(store, now)
-    book = StoreTradeBook(store)
+    book = store
     locks = SymbolLocks()
-    protector = Protector(adapter, store, ProtectionConfig())
-    executor = Executor(protector, book, locks, entries_allowed=lambda: kill.entries_allowed)
+    stack = build_protection(adapter, store, book, locks, ProtectionConfig(), now,
+                             entry_gate=kill.entry_denial)
     symbols = adapter.symbols()
     pipeline = DecisionPipeline(store, RuleBook(store, clock=now), kill, symbols, clock=now)
     tracker = RegimeTracker(adapter.klines, store, clock=now)
     tracker.refresh()
     context = ExchangeContextProvider(adapter, store, tracker, leverage=5, clock=now)
-    return Bot(paper, adapter, store, kill, pipeline, context, executor, protector, book, locks,
-               SignalQueue(50, id_prefix="wh"))
+    return Bot(paper, adapter, store, kill, pipeline, context, stack.executor, stack.flattener,
+               book, locks, SignalQueue(50, id_prefix="wh"))
 
 
 @pytest.fixture
 def paper() -> Iterator[PaperExchange]:
     exchange = PaperExchange(KEY, SECRET, seed=11, clock=ManualClock(), balance=D("10000"),
-                             weight_limit=None, order_limits=False, tick_interval_s=None)
+                             weight_limit=None, order_limits=False, tick_interval_s=None,
+                             slippage_bps=0)
     exchange.start()
     try:
         yield exchange
@@ -112,7 +112,9 @@ def bot(paper, tmp_path) -> Iterator[Bot]:
 def webhook(bot) -> Iterator[str]:
     app = Flask("decisions-e2e")
     register_webhook(app, bot.queue.submit, TOKEN, bot.adapter.symbols(),
-                     mark_price=bot.adapter.mark_price, events=bot.store)
+                     mark_price=bot.adapter.mark_price, events=bot.store,
+                     entry_gate=bot.kill.entry_denial, kill_state=lambda: bot.kill.state,
+                     dedupe_s=0)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
@@ -161,8 +163,14 @@ def test_halt_blocks_new_entries_and_keeps_existing_stops(bot, webhook):
     stops_before = bot.adapter.open_conditional_orders()
     assert bot.kill.halt("alice", "test halt").ok
 
+    for symbol in ("BTCUSDT", "SOLUSDT"):  # the webhook refuses at the door: nothing queued
+        refused = _post(webhook, _long_alert(bot, symbol))
+        assert refused.status_code == 409 and refused.json()["state"] == "HALTED"
+    assert bot.run_queue() == []
+    # signals already queued (or from the strategy) meet the same gate in the pipeline
     for symbol in ("BTCUSDT", "SOLUSDT"):
-        assert _post(webhook, _long_alert(bot, symbol)).status_code == 202
+        bot.queue.submit(Signal(symbol, Direction.LONG, 0.7, "strategy",
+                                datetime.fromtimestamp(bot.paper.clock.now_ms() / 1000, UTC)))
     results = bot.run_queue()
 
     assert [o.rule for o, _ in results] == ["kill_switch", "kill_switch"]
@@ -178,15 +186,15 @@ def test_flatten_closes_everything_then_settles_halted(bot, webhook):
     assert bot.kill.flatten("alice", "end of day").ok
     assert bot.kill.state == KillState.FLATTENING
 
-    report = flatten(bot.protector, bot.book, bot.locks)
+    report = bot.flattener.flatten()
     assert set(report.closed) == {"ETHUSDT", "BTCUSDT"} and not report.still_open
     assert bot.kill.flatten_done().ok
 
     assert bot.adapter.positions() == [] and bot.adapter.open_conditional_orders() == []
     assert bot.kill.state == KillState.HALTED
     assert bot.store.count(EventKind.STOP_CANCELED_WHILE_OPEN) == 0
-    _post(webhook, _long_alert(bot, "ETHUSDT"))
-    assert [o.rule for o, _ in bot.run_queue()] == ["kill_switch"]
+    assert _post(webhook, _long_alert(bot, "ETHUSDT")).status_code == 409
+    assert bot.run_queue() == []
 
 
 def test_a_restart_keeps_the_kill_switch_engaged(paper, tmp_path):

@@ -24,15 +24,13 @@ from bot.decisions import (
 from bot.decisions.context import ExchangeContextProvider
 from bot.domain import Direction, EventKind
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
-from bot.execution.executor import Executor, OpenStatus
+from bot.execution.executor import OpenStatus
 from bot.locks import SymbolLocks
-from bot.monitor import PositionMonitor
 from bot.paper.clock import ManualClock
 from bot.paper.server import PaperExchange
 from bot.protection.config import ProtectionConfig
 from bot.protection.coverage import assess
-from bot.protection.stops import Protector
-from bot.protection.store_adapter import StoreTradeBook
+from bot.runtime.protection_stack import build_protection
 from bot.store import Store
 
 KEY, SECRET = "day-key", "day-secret"
@@ -67,10 +65,10 @@ def _run_day(paper: PaperExchange, store: Store) -> dict:
         return datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC)
 
     kill = KillSwitch(store, now)
-    book, locks = StoreTradeBook(store), SymbolLocks()
-    protector = Protector(adapter, store, ProtectionConfig())
-    executor = Executor(protector, book, locks, entries_allowed=lambda: kill.entries_allowed)
-    monitor = PositionMonitor(protector, book, locks)
+    book, locks = store, SymbolLocks()
+    stack = build_protection(adapter, store, book, locks, ProtectionConfig(), now,
+                             entry_gate=kill.entry_denial)
+    executor, monitor = stack.executor, stack.monitor
     symbols = adapter.symbols()
     pipeline = DecisionPipeline(store, RuleBook(store, clock=now), kill, symbols, clock=now)
     tracker = RegimeTracker(adapter.klines, store, clock=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from decimal import Decimal
@@ -12,10 +13,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from bot.decisions import SignalQueue
-from bot.domain import Direction, EventKind, Signal
+from bot.domain import Direction, EventKind, KillState, Signal, entry_denial
 from bot.store import Store
 from bot.web.webhook import PATH, register_webhook
-from tests.unit.decisions.builders import T0
+from tests.unit.decisions.builders import T0, FakeClock
 
 TOKEN = "s3cret-token-for-tests"
 SYMBOLS = {"ATOMUSDT", "BTCUSDT"}
@@ -43,10 +44,21 @@ def store(tmp_path):
         yield s
 
 
-def _serve(request, queue, store, token=TOKEN, mark=None):
+class _Switch:
+    """The kill switch as the webhook sees it: a state and its one entry gate."""
+
+    def __init__(self, state: KillState = KillState.RUNNING):
+        self.state = state
+
+    def entry_denial(self) -> str | None:
+        return entry_denial(self.state)
+
+
+def _serve(request, queue, store, token=TOKEN, mark=None, **options):
     app = Flask("webhook-test")
+    options.setdefault("clock", lambda: T0)
     register_webhook(app, queue.submit, token, SYMBOLS, mark_price=mark, events=store,
-                     clock=lambda: T0)
+                     **options)
     served = _Served(app)
     request.addfinalizer(served.close)
     return served
@@ -209,10 +221,12 @@ def test_the_mark_price_checks_the_stop_side(request, store, session):
 def test_a_full_queue_answers_429_until_drained(request, store, session):
     queue = SignalQueue(maxsize=2, id_prefix="wh")
     served = _serve(request, queue, store)
-    codes = [_post(session, served.url, ALERT).status_code for _ in range(3)]
+    alerts = [{**ALERT, "confidence": c} for c in (0.6, 0.7, 0.8)]
+    codes = [_post(session, served.url, alert).status_code for alert in alerts]
     assert codes == [202, 202, 429]
     assert [s.id for s in queue.drain()] == ["wh-1", "wh-2"]
-    assert _post(session, served.url, ALERT).json()["id"] == "wh-3"
+    # the refused alert was not remembered: its retry is queued, not a duplicate
+    assert _post(session, served.url, alerts[2]).json() == {"id": "wh-3", "status": "queued"}
 
 
 def test_an_oversized_body_is_refused(request, store, session):
@@ -223,7 +237,191 @@ def test_an_oversized_body_is_refused(request, store, session):
 
 def test_only_post_is_routed(request, store, session):
     served = _serve(request, SignalQueue(), store)
-    assert session.get(served.url, timeout=5).status_code == 405
+    response = session.get(served.url, timeout=5)
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    assert "POST" in response.json()["error"]
+
+
+# --- the kill switch at the door --------------------------------------------------------
+
+@pytest.mark.parametrize("state", [KillState.HALTED, KillState.FLATTENING])
+def test_post_when_kill_switch_holds_entries_then_409_with_state_and_reason_and_nothing_queued(
+        request, store, session, state):
+    queue = SignalQueue()
+    switch = _Switch(state)
+    served = _serve(request, queue, store, entry_gate=switch.entry_denial,
+                    kill_state=lambda: switch.state)
+    response = _post(session, served.url, ALERT)
+    assert response.status_code == 409
+    assert response.json() == {"error": "halted", "state": state.value,
+                               "reason": f"kill switch is {state.value}: no new entries"}
+    assert len(queue) == 0
+    [event] = store.events(kinds=[EventKind.SIGNAL_REJECTED])
+    assert event.symbol == "ATOMUSDT" and event.details["status"] == 409
+    assert event.details["state"] == state.value
+
+
+def test_post_when_kill_switch_resumed_then_queued_again(request, store, session):
+    queue = SignalQueue(id_prefix="wh")
+    switch = _Switch(KillState.HALTED)
+    served = _serve(request, queue, store, entry_gate=switch.entry_denial,
+                    kill_state=lambda: switch.state)
+    assert _post(session, served.url, ALERT).status_code == 409
+    switch.state = KillState.RUNNING
+    response = _post(session, served.url, ALERT)
+    assert response.status_code == 202 and response.json()["id"] == "wh-1"
+    assert len(queue) == 1
+
+
+@pytest.mark.parametrize(("body", "token", "status"), [
+    (ALERT, "wrong", 401),
+    ({**ALERT, "token": "wrong"}, None, 401),
+    ({**ALERT, "confidence": 7}, TOKEN, 422),
+])
+def test_post_when_halted_and_unauthenticated_or_invalid_then_401_or_422_first(
+        request, store, session, body, token, status):
+    queue = SignalQueue()
+    served = _serve(request, queue, store, entry_gate=_Switch(KillState.HALTED).entry_denial)
+    response = _post(session, served.url, body, token=token)
+    assert response.status_code == status and len(queue) == 0
+
+
+def test_post_when_kill_switch_unreadable_then_409_with_unknown_state(request, store, session):
+    def unreadable():
+        raise ConnectionError("database gone")
+
+    queue = SignalQueue()
+    served = _serve(request, queue, store,
+                    entry_gate=lambda: "kill switch unreadable (OperationalError): no new entries",
+                    kill_state=unreadable)
+    response = _post(session, served.url, ALERT)
+    assert response.status_code == 409
+    assert response.json()["state"] == "UNKNOWN" and "unreadable" in response.json()["reason"]
+    assert len(queue) == 0
+
+
+# --- the same alert twice ------------------------------------------------------------
+
+def test_post_when_same_alert_twice_within_window_then_200_duplicate_with_first_id(
+        request, store, session):
+    queue = SignalQueue(id_prefix="wh")
+    clock = FakeClock()
+    served = _serve(request, queue, store, clock=clock, dedupe_s=60)
+    first = _post(session, served.url, ALERT)
+    clock.advance(seconds=59)
+    again = _post(session, served.url, ALERT)
+    assert (first.status_code, first.json()) == (202, {"id": "wh-1", "status": "queued"})
+    assert (again.status_code, again.json()) == (200, {"id": "wh-1", "status": "duplicate"})
+    assert [s.id for s in queue.drain()] == ["wh-1"]
+
+
+def test_post_when_same_alert_in_another_key_order_or_token_place_then_duplicate(
+        request, store, session):
+    queue = SignalQueue(id_prefix="wh")
+    served = _serve(request, queue, store)
+    assert _post(session, served.url, ALERT).status_code == 202
+    reordered = '{ "source" : "tradingview", "target": 2.31, "stop": 2.61, ' \
+                f'"confidence": 0.9, "side": "SELL", "token": "{TOKEN}", "symbol": "ATOMUSDT"}}'
+    response = session.post(served.url, data=reordered, timeout=5,
+                            headers={"Content-Type": "application/json"})
+    assert response.status_code == 200 and response.json()["status"] == "duplicate"
+    assert len(queue) == 1
+
+
+def test_post_when_same_alert_after_window_then_queued_again(request, store, session):
+    queue = SignalQueue(id_prefix="wh")
+    clock = FakeClock()
+    served = _serve(request, queue, store, clock=clock, dedupe_s=60)
+    assert _post(session, served.url, ALERT).status_code == 202
+    clock.advance(seconds=60)
+    response = _post(session, served.url, ALERT)
+    assert response.status_code == 202 and response.json()["id"] == "wh-2"
+    assert len(queue) == 2
+
+
+def test_post_when_dedupe_disabled_then_every_identical_alert_queued(request, store, session):
+    queue = SignalQueue(id_prefix="wh")
+    served = _serve(request, queue, store, dedupe_s=0)
+    codes = [_post(session, served.url, ALERT).status_code for _ in range(3)]
+    assert codes == [202, 202, 202] and len(queue) == 3
+
+
+def test_post_when_alerts_differ_in_one_field_then_both_queued(request, store, session):
+    queue = SignalQueue(id_prefix="wh")
+    served = _serve(request, queue, store)
+    assert _post(session, served.url, ALERT).status_code == 202
+    assert _post(session, served.url, {**ALERT, "confidence": 0.91}).status_code == 202
+    assert len(queue) == 2
+
+
+def test_post_when_identical_alerts_race_on_threads_then_queued_once(request, store):
+    queue = SignalQueue(id_prefix="wh")
+    served = _serve(request, queue, store)
+    answers: list[int] = []
+
+    def send():
+        with requests.Session() as s:
+            answers.append(_post(s, served.url, ALERT).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [200] * 7 + [202] and len(queue) == 1
+
+
+# --- a stop too close to the price ---------------------------------------------------
+
+def test_post_when_stop_within_minimum_distance_of_mark_then_422_with_the_distance(
+        request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store, mark=lambda symbol: Decimal("3000.00"),
+                    min_stop_distance_pct=Decimal("0.1"))
+    body = {"symbol": "BTCUSDT", "side": "BUY", "confidence": 0.9, "stop": 2999.98}
+    response = _post(session, served.url, body)
+    assert response.status_code == 422
+    assert response.json()["problems"] == [
+        "stop: 2999.98 is only 0.02 (0.0007 %) from the price 3000.00; "
+        "it must be at least 0.1 % (3) away"]
+    assert len(queue) == 0
+    [event] = store.events(kinds=[EventKind.SIGNAL_REJECTED])
+    assert "at least 0.1 %" in event.message
+
+
+def test_post_when_stop_just_at_minimum_distance_then_queued(request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store, mark=lambda symbol: Decimal("3000.00"),
+                    min_stop_distance_pct=Decimal("0.1"))
+    body = {"symbol": "BTCUSDT", "side": "BUY", "confidence": 0.9, "stop": 2997}
+    assert _post(session, served.url, body).status_code == 202 and len(queue) == 1
+
+
+# --- content types -------------------------------------------------------------------
+
+@pytest.mark.parametrize("events", [True, False])
+def test_post_when_text_plain_with_valid_header_then_415_and_recorded(request, store, session,
+                                                                      events):
+    queue = SignalQueue()
+    app = Flask("webhook-415")
+    register_webhook(app, queue.submit, TOKEN, SYMBOLS, events=store if events else None,
+                     clock=lambda: T0)
+    served = _Served(app)
+    request.addfinalizer(served.close)
+    response = session.post(served.url, data=json.dumps(ALERT), timeout=5,
+                            headers={"X-QT-Token": TOKEN, "Content-Type": "text/plain"})
+    assert response.status_code == 415 and "JSON" in response.json()["problems"][0]
+    assert len(queue) == 0
+    assert len(store.events(kinds=[EventKind.SIGNAL_REJECTED])) == (1 if events else 0)
+
+
+def test_post_when_text_plain_without_header_then_415_and_no_event(request, store, session):
+    queue = SignalQueue()
+    served = _serve(request, queue, store)
+    response = session.post(served.url, data=json.dumps({**ALERT, "token": TOKEN}), timeout=5,
+                            headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert len(queue) == 0 and store.events() == []
 
 
 def test_queue_is_thread_safe_under_concurrent_submits():

@@ -146,7 +146,7 @@ def test_conditional_type_on_order_endpoint_when_sent_then_4120(venue, client):
 ORDER_CASES = [
     ("qty_precision", -1111, "Precision is over the maximum defined for this asset.",
      dict(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.0015")),
-    ("qty_step", -4023, "Quantity not increased by step size.",
+    ("qty_step", -4023, "Qty not increased by step size.",
      dict(symbol="ATOMUSDT", side="BUY", type="MARKET", quantity="30.01")),
     ("price_tick", -4014, "Price not increased by tick size.",
      dict(symbol="BTCUSDT", side="BUY", type="LIMIT", quantity="0.010", price="94000.05",

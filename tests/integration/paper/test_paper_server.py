@@ -102,7 +102,9 @@ def test_secrets_when_repr_then_hidden():
 
 
 @pytest.mark.parametrize("kwargs", [dict(api_key=""), dict(balance=Decimal("-1")),
-                                    dict(symbols=["bad name"]), dict(server="gunicorn")])
+                                    dict(symbols=["bad name"]), dict(server="gunicorn"),
+                                    dict(slippage_bps="-1"), dict(slippage_bps="1001"),
+                                    dict(ws_port=70000)])
 def test_bad_construction_when_invalid_then_value_error(kwargs):
     with pytest.raises(ValueError):
         exchange = PaperExchange(clock=ManualClock(), market=StaticMarket(), **kwargs)
@@ -184,7 +186,23 @@ def test_cli_args_when_env_set_then_same_meaning_and_flags_win(monkeypatch):
                                                                  "/tmp/klines")
 
 
-@pytest.mark.parametrize("argv", [["--balance", "lots"], ["--speed", "0"], ["--port", "70000"]])
+def test_slippage_when_not_given_then_default_model_on_and_zero_switches_it_off():
+    default = PaperExchange(clock=ManualClock(), market=StaticMarket())
+    off = PaperExchange(clock=ManualClock(), market=StaticMarket(), slippage_bps=0)
+    assert default.engine.slippage.max_bps == Decimal("2") and not off.engine.slippage.enabled
+
+
+def test_cli_slippage_when_env_or_flag_then_flag_wins(monkeypatch):
+    monkeypatch.delenv("QT_PAPER_SLIPPAGE_BPS", raising=False)
+    assert parse_args([]).slippage_bps == Decimal("2")
+    monkeypatch.setenv("QT_PAPER_SLIPPAGE_BPS", "0")
+    assert parse_args([]).slippage_bps == Decimal("0")
+    assert parse_args(["--slippage-bps", "5.5"]).slippage_bps == Decimal("5.5")
+
+
+@pytest.mark.parametrize("argv", [["--balance", "lots"], ["--speed", "0"], ["--port", "70000"],
+                                  ["--slippage-bps", "-1"], ["--slippage-bps", "much"],
+                                  ["--ws-port", "-1"]])
 def test_cli_args_when_invalid_then_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit):
         parse_args(argv)
@@ -193,13 +211,14 @@ def test_cli_args_when_invalid_then_exit_with_usage(argv, capsys):
 
 def test_standalone_command_when_started_then_prints_url_and_serves():
     env = {**os.environ, "QT_PAPER_API_KEY": API_KEY, "QT_PAPER_API_SECRET": API_SECRET}
-    with subprocess.Popen([sys.executable, "-m", "bot.paper", "--port", "0"], cwd=ROOT,
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    with subprocess.Popen([sys.executable, "-m", "bot.paper", "--port", "0", "--ws-port", "0"],
+                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                           text=True) as proc:
         try:
             assert proc.stdout is not None
             url = proc.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:")
+            ws_url = proc.stdout.readline().strip()  # the user-data stream's base URL
+            assert url.startswith("http://127.0.0.1:") and ws_url.startswith("ws://127.0.0.1:")
             assert requests.get(url + "/fapi/v1/ping", timeout=5).json() == {}
             assert API_SECRET not in url
         finally:

@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 from bot.domain import EventKind
 from bot.execution.executor import OpenStatus
-from bot.execution.flatten import flatten
 from bot.protection.coverage import assess
 from tests.integration.protection.conftest import Stack, build_stack
 from tests.integration.protection.test_protection_paper_scenarios import long_decision
@@ -110,7 +109,7 @@ def test_flatten_when_an_entry_reopens_after_the_close_then_its_stop_and_trade_s
         return got
 
     stack.adapter.positions = positions
-    report = flatten(stack.protector, stack.book, stack.locks)
+    report = stack.flattener.flatten()
     stack.adapter.positions = real_positions
     assert state["done"]
     assert _naked(stack) == [] and stack.adapter.positions()

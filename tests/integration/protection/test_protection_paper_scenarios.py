@@ -9,11 +9,10 @@ import pytest
 
 from bot.domain import Decision, Direction, EventKind, Purpose, Side, client_ids
 from bot.execution.executor import OpenStatus
-from bot.execution.flatten import flatten
 from bot.paper.server import PaperExchange
 from bot.protection.config import ProtectionConfig
 from bot.protection.coverage import assess
-from bot.protection.trailing import place_trailing
+from bot.protection.trailing import ExitOrders
 from bot.reconcile import LeaseHeldError
 from tests.integration.protection.conftest import Stack, build_stack
 
@@ -58,14 +57,16 @@ def test_algo_book_trap_open_orders_empty_yet_covered(stack: Stack) -> None:
     assert EventKind.NAKED_DETECTED not in kinds(stack)
 
 
-def test_first_stop_2021_then_retried_with_buffer_and_accepted(stack: Stack) -> None:
+def test_first_stop_2021_when_stop_still_valid_then_retried_at_the_asked_stop(
+        stack: Stack) -> None:
     stack.paper.control.inject_fault("POST", ALGO, code=-2021, count=1)
-    result = stack.executor.open_position(long_decision(stack))
+    decision = long_decision(stack)
+    result = stack.executor.open_position(decision)
     assert result.status is OpenStatus.OPENED
     mark = stack.adapter.mark_price("ETHUSDT")
     [stop] = stack.adapter.open_conditional_orders("ETHUSDT")
-    assert stop.trigger_price == stack.adapter.filters("ETHUSDT").round_price(
-        mark * D("0.999"), "down")
+    # the farther of the asked stop and mark - 0.1 %: a stale -2021 must not tighten the stop
+    assert stop.trigger_price == decision.stop_price < mark * D("0.999")
     assert [e.code for e in events_of(stack, EventKind.STOP_REJECTED)] == [-2021]
     assert len(events_of(stack, EventKind.STOP_RETRY)) == 1
     assert len(events_of(stack, EventKind.STOP_PLACED)) == 1
@@ -87,8 +88,8 @@ def test_trailing_2007_then_trailing_off_fixed_stop_present(stack: Stack) -> Non
     result = stack.executor.open_position(long_decision(stack))
     stack.paper.control.inject_fault("POST", ALGO, code=-2007, count=1)
     key = result.position_key
-    order = place_trailing(stack.protector, "ETHUSDT", Direction.LONG, result.entry.executed_qty,
-                           D("1.0"), key)
+    exits = ExitOrders(stack.adapter, stack.recorder, stack.config.working_type)
+    order = exits.trailing("ETHUSDT", Direction.LONG, result.entry.executed_qty, D("1.0"), key)
     assert order is None
     [ev] = events_of(stack, EventKind.TRAILING_DISABLED)
     assert ev.code == -2007
@@ -126,7 +127,7 @@ def test_partial_reduce_only_half_then_fixed_make_before_break_partial(stack: St
     stop = (mark * D("0.97")).quantize(D("0.01"))
     half = stack.adapter.place_stop("ETHUSDT", Side.SELL, stop, "manual-half", quantity=D("0.1"))
     stack.store.open_trade("ETHUSDT", Direction.LONG, D("0.2"), mark, stop,
-                           stack.protector.now(), "manual0001")
+                           stack.recorder.now(), "manual0001")
     report = stack.monitor.run_cycle()
     assert report.protected == 1
     book = stack.adapter.open_conditional_orders("ETHUSDT")
@@ -187,7 +188,7 @@ def test_flatten_closes_all_and_cancels_stops_only_after_position_gone(stack: St
         res = stack.executor.open_position(Decision(d.symbol, d.direction, d.quantity,
                                                     d.stop_price, target_price=target))
         assert res.status is OpenStatus.OPENED
-    report = flatten(stack.protector, stack.book, stack.locks)
+    report = stack.flattener.flatten()
     assert set(report.closed) == {"ETHUSDT", "BTCUSDT", "SOLUSDT"} and not report.still_open
     assert stack.adapter.positions() == []
     assert stack.adapter.open_conditional_orders() == []

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from bot.domain import Decision, Direction, EventKind
 from bot.execution.executor import OpenStatus
-from bot.execution.flatten import flatten
 from tests.integration.protection.conftest import Stack
 
 D = Decimal
@@ -84,7 +83,7 @@ def test_executor_and_monitor_racing_never_leave_a_window_or_double_place(stack:
             for _entry in range(2):  # the second entry on the same symbol grows the position
                 result = stack.executor.open_position(Decision(SYMBOL, Direction.LONG, qty, stop))
                 assert result.status is OpenStatus.OPENED, result
-            report = flatten(stack.protector, stack.book, stack.locks)
+            report = stack.flattener.flatten()
             assert report.closed == (SYMBOL,), report
     finally:
         stop_event.set()

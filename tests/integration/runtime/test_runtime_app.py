@@ -89,7 +89,8 @@ def test_halt_when_bot_restarts_then_still_halted_and_no_entry(tmp_path, paper_e
     try:
         assert again.c.killswitch.state == KillState.HALTED
         client = make_dash(again).server.test_client()
-        assert post_signal(client, "ATOMUSDT", "BUY").status_code == 202
+        refused = post_signal(client, "ATOMUSDT", "BUY")
+        assert refused.status_code == 409 and refused.get_json()["error"] == "halted"
         again.run_executor()
         assert paper_exchange.control.state()["positions"] == {}
     finally:
@@ -194,7 +195,7 @@ def test_the_whole_bot_on_postgresql_trades_restarts_and_holds_its_lease(
 def test_lease_lost_when_signals_arrive_then_no_entry_at_all(bot, paper_exchange):
     from datetime import timedelta
 
-    cfg = bot.c.protector.config
+    cfg = bot.c.protection.config
     later = bot.c.clock() + timedelta(seconds=cfg.lease_ttl_s + 1)
     assert bot.c.store.acquire_lease(cfg.account, "another-process", 60, later)
     bot.run_monitor()  # the renewal finds the lease gone

@@ -73,7 +73,7 @@ def test_one_poll_callback_guarded_by_running_and_no_per_card_polling():
     assert pollers[0]["running"]["runningOff"] == {f"{ids.POLL_INTERVAL}.disabled": False}
 
 
-@pytest.mark.parametrize("label", ["PAPER", "testnet", "Live"])
+@pytest.mark.parametrize("label", ["PAPER", "testnet", "Demo", "Live"])
 def test_mode_label_is_case_insensitive(label):
     app = create_app(FakeControl(), mode_label=label)
     layout = app.server.test_client().get("/_dash-layout", headers={"Host": "localhost"})
@@ -82,7 +82,7 @@ def test_mode_label_is_case_insensitive(label):
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"mode_label": "demo"}, "mode_label"), ({"mode_label": "paper", "poll_ms": 10}, "poll_ms")],
+    [({"mode_label": "sim"}, "mode_label"), ({"mode_label": "paper", "poll_ms": 10}, "poll_ms")],
 )
 def test_bad_factory_arguments_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):

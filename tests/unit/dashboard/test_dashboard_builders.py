@@ -26,7 +26,7 @@ from bot.domain import (
 from dashboard import ids
 from dashboard.activity import MAX_LINES, as_patch, plan_update
 from dashboard.charts import build_equity_figure, build_price_figure, build_regime_figure
-from dashboard.formatting import fmt_age, fmt_decimal, fmt_money
+from dashboard.formatting import fmt_age, fmt_decimal, fmt_money, fmt_price
 from dashboard.header import build_header_view
 from dashboard.kill_switch import next_step
 from dashboard.kpis import build_kpi_tiles
@@ -67,15 +67,17 @@ def test_position_row_shows_stop_distance_trailing_and_signed_pnl(direction):
         take_profit="2.7",
     )
     (row,) = build_position_rows(fake.snapshot().positions, NOW)
-    qty, entry, mark, pnl, stop_txt, dist, stop_id, working, trailing, tp = row.cells
+    (qty, entry, mark, _value, _lev, _liq, pnl, _pct, stop_txt, dist, _risk, _r, trailing,
+     tp) = row.cells
+    stop_id, working = row.stop_id, row.working
     assert (qty, entry, mark, stop_txt, tp) == (
         "10",
-        "2.5",
+        "2.50",
         "2.54",
-        fmt_decimal(Decimal(stop)),
-        "2.7",
+        fmt_price(Decimal(stop)),
+        "2.70",
     )
-    assert pnl == ("+0.40" if direction is Direction.LONG else "-0.40")
+    assert pnl == ("+0.40" if direction is Direction.LONG else "−0.40")
     assert row.pnl_tone == ("success" if direction is Direction.LONG else "danger")
     assert dist.endswith("%") and float(dist[:-1]) > 0
     assert working == "MARK_PRICE" and trailing == "0.8%" and stop_id.startswith("qs-atomusdt")
@@ -85,14 +87,15 @@ def test_position_row_shows_stop_distance_trailing_and_signed_pnl(direction):
 def test_positions_poll_resends_rows_only_when_a_shown_value_changes():
     fake = FakeControl()
     fake.add_position("ATOMUSDT", mark="2.540")
-    rows, sig = positions_render(fake.snapshot(), NOW, None)
-    assert len(rows) == 1
+    rows, cards, sig = positions_render(fake.snapshot(), NOW, None)
+    assert len(rows) == 1 and len(cards) == 1
     assert positions_render(fake.snapshot(), NOW + timedelta(seconds=20), sig) == (
+        no_update,
         no_update,
         no_update,
     )
     fake.add_position("ATOMUSDT", mark="2.541")
-    rows2, sig2 = positions_render(fake.snapshot(), NOW, sig)
+    rows2, _cards2, sig2 = positions_render(fake.snapshot(), NOW, sig)
     assert sig2 != sig and rows2[0]["props"]["children"][4]["props"]["children"] == "2.541"
 
 
@@ -104,8 +107,9 @@ def test_rendered_row_carries_symbol_and_coverage_attributes():
     props = tr["props"]
     assert props["data-symbol"] == "ATOMUSDT" and props["data-coverage"] == "NAKED"
     cells = props["children"]
-    assert len(cells) == len(COLUMNS) and cells[6]["props"]["children"] == "—"  # no stop
-    assert cells[12]["props"]["children"]["props"]["children"] == "NAKED"
+    stop, coverage = COLUMNS.index("Stop"), COLUMNS.index("Coverage")
+    assert len(cells) == len(COLUMNS) and cells[stop]["props"]["children"] == "—"  # no stop
+    assert cells[coverage]["props"]["children"][0]["props"]["children"] == "NAKED"
 
 
 def test_rendered_rows_match_what_dash_components_serialise_to():

@@ -105,6 +105,7 @@ def test_kill_confirm_over_http_calls_kill_switch_with_actor_and_reason(client, 
         (ids.KILL_PENDING, "data"),
         (ids.KILL_RESULT, "children"),
         (ids.CONTROL_VERSION, "data"),
+        (ids.KILL_REASON, "value"),
     ]
     buttons = [ids.KILL_HALT, ids.KILL_FLATTEN, ids.KILL_RESUME, ids.KILL_CANCEL, ids.KILL_CONFIRM]
     state = [(ids.KILL_PENDING, "data", "HALT"), (ids.KILL_REASON, "value", " drill ")]
@@ -195,6 +196,7 @@ def test_rule_save_when_valid_then_set_rule_with_clean_params(client, fake):
         None,
         {"exception_confidence": "0.9"},
         "local",
+        "",
     )
 
 
@@ -249,44 +251,101 @@ def test_auth_on_without_credentials_page_and_callbacks_are_401(auth_client, fak
     assert bad.status_code == 401
 
 
+def _concrete(part: str, rule: str, all_rules: list[str]) -> object:
+    """One output of a callback's spec with its wildcards filled in as the renderer does."""
+    cid, prop = part.rsplit(".", 1)
+    if not cid.startswith("{"):
+        return {"id": cid, "property": prop}
+    pattern = json.loads(cid)
+    if pattern["rule"] == ["ALL"]:
+        return [{"id": {**pattern, "rule": r}, "property": prop} for r in all_rules]
+    return {"id": {**pattern, "rule": rule}, "property": prop}
+
+
 def _toggle_body(client, headers, rule, value):
     deps = client.get("/_dash-dependencies", headers=headers).get_json()
     dep = next(d for d in deps if ids.RULE_SWITCH in str(d["inputs"][0]["id"]))
     sw = {"rule": rule, "type": ids.RULE_SWITCH}
     return {
         "output": dep["output"],
-        "outputs": [
-            {"id": {"rule": rule, "type": ids.RULE_MESSAGE}, "property": "children"},
-            {"id": sw, "property": "value"},
-            {
-                "id": ids.CONTROL_VERSION,
-                "property": "data@" + dep["output"].split("data@")[1].rstrip("."),
-            },
-        ],
+        "outputs": [_concrete(p, rule, []) for p in dep["output"].strip(".").split("...")],
         "inputs": [{"id": sw, "property": "value", "value": value}],
         "state": [],
         "changedPropIds": [json.dumps(sw, separators=(",", ":"), sort_keys=True) + ".value"],
     }
 
 
+def _confirm_body(client, headers, rule, reason, button=ids.RULES_CONFIRM):
+    deps = client.get("/_dash-dependencies", headers=headers).get_json()
+    dep = next(d for d in deps if d["inputs"][0]["id"] == ids.RULES_CONFIRM)
+    names = [r.name for r in FakeControl().rules]
+    return {
+        "output": dep["output"],
+        "outputs": [_concrete(p, rule, names) for p in dep["output"].strip(".").split("...")],
+        "inputs": [{"id": ids.RULES_CONFIRM, "property": "n_clicks",
+                    "value": 1 if button == ids.RULES_CONFIRM else None},
+                   {"id": ids.RULES_CANCEL, "property": "n_clicks",
+                    "value": 1 if button == ids.RULES_CANCEL else None}],
+        "state": [{"id": ids.RULES_PENDING, "property": "data", "value": rule},
+                  {"id": ids.RULES_REASON, "property": "value", "value": reason},
+                  [{"id": {"rule": r, "type": ids.RULE_SWITCH}, "property": "id",
+                    "value": {"rule": r, "type": ids.RULE_SWITCH}} for r in names]],
+        "changedPropIds": [f"{button}.n_clicks"],
+    }
+
+
+def _switch_key(rule: str) -> str:
+    return json.dumps({"rule": rule, "type": ids.RULE_SWITCH}, separators=(",", ":"),
+                      sort_keys=True)
+
+
+def test_rules_off_when_switched_then_dialog_asks_why_and_nothing_saved_yet(client, fake):
+    props = response_props(post(client, _toggle_body(client, HOST, SHORT_BLOCK, False)))
+    assert props[ids.RULES_MODAL]["is_open"] is True
+    assert props[ids.RULES_PENDING]["data"] == SHORT_BLOCK
+    assert "Uptrend short block" in json.dumps(props[ids.RULES_MODAL_BODY])
+    assert fake.calls_to("set_rule") == []
+
+
+def test_rules_off_when_confirmed_without_reason_then_refused_in_the_dialog(client, fake):
+    props = response_props(post(client, _confirm_body(client, HOST, SHORT_BLOCK, "   ")))
+    assert props[ids.RULES_MODAL]["is_open"] is True
+    assert props[ids.RULES_MODAL_ERROR]["children"] == "A reason is required."
+    assert fake.calls_to("set_rule") == []
+
+
+def test_rules_off_when_cancelled_then_switch_back_on_and_nothing_saved(client, fake):
+    props = response_props(post(client, _confirm_body(client, HOST, SHORT_BLOCK, "x",
+                                                      ids.RULES_CANCEL)))
+    assert props[_switch_key(SHORT_BLOCK)]["value"] is True
+    assert props[ids.RULES_MODAL]["is_open"] is False and fake.calls_to("set_rule") == []
+
+
 def test_auth_on_with_credentials_actions_are_attributed_to_the_user(auth_client, fake):
     creds = _basic("ops", "s3cret-pass")
     page = auth_client.get("/", headers=creds)
     assert page.status_code == 200 and "s3cret" not in page.get_data(as_text=True)
-    resp = post(auth_client, _toggle_body(auth_client, creds, SHORT_BLOCK, False), headers=creds)
+    resp = post(auth_client, _confirm_body(auth_client, creds, SHORT_BLOCK, " drill  night "),
+                headers=creds)
     assert resp.status_code == 200
-    assert fake.calls_to("set_rule")[0].args == (SHORT_BLOCK, False, {}, "ops")
+    assert fake.calls_to("set_rule")[0].args == (SHORT_BLOCK, False, {}, "ops", "drill night")
+    assert [(a.key, a.old, a.new, a.actor, a.note) for a in fake.audit_trail()] == [
+        (f"rule.{SHORT_BLOCK}.enabled", "true", "false", "ops", "drill night")]
 
 
 def test_toggle_refused_by_the_bot_puts_the_switch_back(client, fake):
     fake.refuse_rules.add(SHORT_BLOCK)
-    props = response_props(post(client, _toggle_body(client, HOST, SHORT_BLOCK, False)))
-    switch_id = json.dumps(
-        {"rule": SHORT_BLOCK, "type": ids.RULE_SWITCH}, separators=(",", ":"), sort_keys=True
-    )
-    assert props[switch_id]["value"] is True
+    props = response_props(post(client, _confirm_body(client, HOST, SHORT_BLOCK, "drill")))
+    assert props[_switch_key(SHORT_BLOCK)]["value"] is True
     assert "refused" in json.dumps(props)
     assert fake.rules[1].enabled is True
+
+
+def test_toggle_on_when_rule_is_off_then_saved_at_once(client, fake):
+    fake.set_rule(SHORT_BLOCK, False, {}, "setup", "test")
+    fake.calls.clear()
+    response_props(post(client, _toggle_body(client, HOST, SHORT_BLOCK, True)))
+    assert [c.args for c in fake.calls_to("set_rule")] == [(SHORT_BLOCK, True, {}, "local", "")]
 
 
 def test_toggle_to_the_current_state_saves_nothing(client, fake):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from bot.decisions.context import ExchangeContextProvider
 from bot.decisions.regime import RegimeParams, RegimeTracker
-from bot.domain import Account, Direction, Event, EventKind, Position, Regime, Signal
+from bot.domain import Account, Direction, Event, EventKind, MarkQuote, Position, Regime, Signal
 from tests.unit.decisions.builders import filters, klines_from_closes, trend_closes
 
 D = Decimal
@@ -15,7 +15,8 @@ D = Decimal
 class _Exchange:
     """A hand-written read-only exchange with one open ATOM position."""
 
-    def __init__(self, btc_drift=0.004):
+    def __init__(self, clock, btc_drift=0.004):
+        self.clock = clock
         self.btc_drift = btc_drift
         self.kline_calls = []
 
@@ -25,8 +26,8 @@ class _Exchange:
     def positions(self):
         return [Position("ATOMUSDT", Direction.LONG, D("10"), D("2.5"), D("2.6"), D("1"), 5)]
 
-    def mark_price(self, symbol):
-        return D("2.600")
+    def mark_quote(self, symbol):
+        return MarkQuote(symbol, D("2.600"), self.clock())
 
     def filters(self, symbol):
         return filters(symbol)
@@ -34,11 +35,11 @@ class _Exchange:
     def klines(self, symbol, interval, limit=500):
         self.kline_calls.append((symbol, interval))
         drift = self.btc_drift if symbol == "BTCUSDT" else -0.004
-        return klines_from_closes(trend_closes(limit, drift))
+        start = self.clock() - timedelta(hours=limit - 1)  # the last one still forming
+        return klines_from_closes(trend_closes(limit, drift), start=start)
 
 
 def _provider(store, clock, exchange):
-    clock.now = clock.now + timedelta(days=60)
     tracker = RegimeTracker(exchange.klines, store, RegimeParams("1h", 20, 50), clock=clock)
     tracker.refresh()
     exchange.kline_calls.clear()
@@ -52,7 +53,7 @@ def _signal(clock, symbol="ATOMUSDT", direction=Direction.SHORT, stop=None):
 
 
 def test_context_carries_account_positions_regime_and_local_trend(store, clock):
-    exchange = _Exchange()
+    exchange = _Exchange(clock)
     ctx = _provider(store, clock, exchange)(_signal(clock))
     assert ctx.account.equity == D("1005") and ctx.mark_price == D("2.600")
     assert (ctx.open_positions, ctx.symbol_has_position, ctx.entries_on_symbol) == (1, True, 2)
@@ -63,7 +64,7 @@ def test_context_carries_account_positions_regime_and_local_trend(store, clock):
 
 
 def test_local_trend_and_atr_are_only_read_when_needed(store, clock):
-    exchange = _Exchange()
+    exchange = _Exchange(clock)
     provider = _provider(store, clock, exchange)
     ctx = provider(_signal(clock, direction=Direction.LONG, stop=D("2.5")))
     assert ctx.local_trend is None and ctx.atr is None and exchange.kline_calls == []
@@ -72,7 +73,7 @@ def test_local_trend_and_atr_are_only_read_when_needed(store, clock):
 
 
 def test_context_reports_the_last_failed_stop(store, clock):
-    exchange = _Exchange()
+    exchange = _Exchange(clock)
     provider = _provider(store, clock, exchange)
     store.append(Event(EventKind.EMERGENCY_CLOSE, clock() - timedelta(minutes=3), "ATOMUSDT"))
     assert provider(_signal(clock)).last_stop_failure_at == clock() - timedelta(minutes=3)

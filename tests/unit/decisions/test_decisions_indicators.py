@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.decisions.indicators import adx, atr, ema, slope_pct, true_ranges
+from bot.decisions.indicators import adx, ema, slope_pct, true_ranges
 from tests.unit.decisions.builders import flat_closes, trend_closes
 
 
@@ -24,12 +24,6 @@ def test_indicators_refuse_a_period_below_one(period):
 def test_true_range_includes_the_gap_from_the_previous_close():
     # bar 2 gaps up: high-low is 1, but |high - prev close| is 11
     assert true_ranges([10, 21], [9, 20], [10, 20.5]) == pytest.approx([11.0])
-
-
-def test_atr_of_identical_bars_is_their_range_and_none_when_too_short():
-    highs, lows, closes = [11.0] * 20, [9.0] * 20, [10.0] * 20
-    assert atr(highs, lows, closes, 14) == pytest.approx(2.0)
-    assert atr(highs[:10], lows[:10], closes[:10], 14) is None
 
 
 def test_adx_is_high_in_a_steady_trend_and_low_in_a_zigzag():
@@ -58,6 +52,6 @@ def test_slope_sign_follows_the_direction_and_is_scale_free():
 
 def test_mismatched_series_and_bad_lookback_are_refused():
     with pytest.raises(ValueError, match="same length"):
-        atr([1.0, 2.0], [1.0], [1.0, 2.0])
+        true_ranges([1.0, 2.0], [1.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="lookback"):
         slope_pct([1.0, 2.0], 1)

@@ -10,8 +10,8 @@ from bot.decisions.killswitch import KillSwitch
 from bot.decisions.pipeline import DecisionPipeline, MarketContext, last_stop_failure_at
 from bot.decisions.rules import RuleBook, RuleDefaults, default_rules
 from bot.decisions.signals import validate_signal
-from bot.decisions.sizing import StopPolicy
 from bot.domain import Account, Direction, Event, EventKind, Regime, Signal
+from bot.protection.stop_policy import StopPolicy
 from tests.unit.decisions.builders import filters
 
 D = Decimal
@@ -162,7 +162,6 @@ def test_levels_on_the_wrong_side_of_the_mark_are_denied(pipeline, clock, stop, 
 @pytest.mark.parametrize(("body", "atr", "field"), [
     ({"side": "BUY", "stop": "0.0004"}, None, "stop: 0.0004"),  # snaps down to 0
     ({"side": "SELL", "stop": "2.6", "target": "0.0004"}, None, "target: 0.0004"),
-    ({"side": "BUY"}, D("1.3"), "policy stop: -0.1"),  # 2 x ATR is wider than the price
 ])
 def test_a_level_not_above_zero_on_the_tick_grid_is_denied_not_allowed(
         pipeline, store, clock, body, atr, field):
@@ -174,6 +173,15 @@ def test_a_level_not_above_zero_on_the_tick_grid_is_denied_not_allowed(
     assert store.count(EventKind.DECISION_ALLOWED) == 0
     assert _denied_rules(store) == ["signal"]
     assert [(r.allowed, r.reason) for r in store.recent_decisions()] == [(False, outcome.reason)]
+
+
+def test_policy_stop_when_atr_wider_than_the_price_then_capped_not_negative(
+        pipeline, store, clock):
+    signal = validate_signal({"symbol": "ATOMUSDT", "confidence": 0.5, "side": "BUY"}, SYMBOLS,
+                             clock(), lambda s: D("2.500"))
+    outcome = pipeline.decide(signal, lambda s: _market(atr=D("1.3")))  # 2 x ATR > price
+    assert outcome.allowed and outcome.decision is not None
+    assert outcome.decision.stop_price == D("1.875")  # 25 % below 2.500, the policy's cap
 
 
 def test_unknown_symbol_and_bad_confidence_are_denied_before_any_context(pipeline, clock):

@@ -57,7 +57,7 @@ def test_disabling_the_short_block_is_audited_and_applies_to_the_next_evaluation
     assert book.evaluate(BLOCKED_SHORT).allowed
     trail = store.audit_trail(key_prefix="rule.")
     assert [(a.key, a.old, a.new, a.actor) for a in trail] == [
-        ("rule.uptrend_short_block.enabled", None, "false", "alice")]
+        ("rule.uptrend_short_block.enabled", "true", "false", "alice")]  # the default it replaced
     changed = store.events(kinds=[EventKind.RULE_CHANGED])
     assert len(changed) == 1
     assert changed[0].details["rule"] == "uptrend_short_block"

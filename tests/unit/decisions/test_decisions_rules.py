@@ -75,10 +75,21 @@ def test_short_block_in_global_uptrend_and_its_exception(local, confidence, allo
     assert verdict.rule == "uptrend_short_block"
 
 
-@pytest.mark.parametrize("regime", [Regime.DOWNTREND, Regime.SIDEWAYS, None])
+@pytest.mark.parametrize("regime", [Regime.DOWNTREND, Regime.SIDEWAYS])
 def test_short_block_lets_shorts_through_outside_an_uptrend(regime):
     ctx = _ctx(confidence=0.1, global_regime=regime, local_trend=Regime.UPTREND)
     assert _run(UptrendShortBlock(), ctx).allowed
+
+
+@pytest.mark.parametrize("local", [Regime.DOWNTREND, None])
+def test_short_block_when_global_regime_unknown_then_short_denied_even_with_exception(local):
+    ctx = _ctx(confidence=1.0, global_regime=None, local_trend=local)
+    verdict = _run(UptrendShortBlock(), ctx)
+    assert not verdict.allowed and "regime unknown" in verdict.reason
+
+
+def test_short_block_when_global_regime_unknown_then_longs_still_allowed():
+    assert _run(UptrendShortBlock(), _ctx(Direction.LONG, global_regime=None)).allowed
 
 
 def test_short_block_never_touches_longs():

@@ -8,8 +8,9 @@ import pytest
 
 from bot.decisions.regime import RegimeParams
 from bot.decisions.rules import RuleBook, RuleDefaults, default_rules
-from bot.decisions.sizing import StopPolicy
 from bot.decisions.strategy import TrendParams
+from bot.protection.stop_policy import StopPolicy
+from bot.runtime.assembly import stop_policy
 from bot.settings import Settings
 
 
@@ -48,7 +49,7 @@ def test_regime_stop_and_strategy_params_follow_settings(clean_env):
                         stop_pct=Decimal("0.015"), stop_atr_mult=Decimal("3"),
                         strategy_interval="5m")
     assert RegimeParams.from_settings(settings) == RegimeParams("4h", 20, 100, 25.0)
-    assert StopPolicy.from_settings(settings) == StopPolicy("percent", Decimal("3"),
-                                                            Decimal("0.015"))
+    assert stop_policy(settings) == StopPolicy("percent", Decimal("3"), Decimal("0.015"),
+                                               atr_interval="5m")
     trend = TrendParams.from_settings(settings)
     assert (trend.interval, trend.atr_mult) == ("5m", 3.0)

@@ -137,3 +137,51 @@ def test_any_body_gives_a_signal_or_listed_problems_never_a_crash(payload):
         assert exc.problems and all(isinstance(p, str) and ":" in p for p in exc.problems)
     else:
         assert signal.symbol in KNOWN and 0 <= signal.confidence <= 1
+
+
+# --- the minimum stop distance -------------------------------------------------------
+
+ETH = {"symbol": "BTCUSDT", "confidence": 0.9}
+MIN = Decimal("0.1")
+
+
+@pytest.mark.parametrize(("side", "stop"), [("BUY", 2999.98), ("SELL", 3000.02)])
+def test_validate_when_stop_closer_than_minimum_to_mark_then_rejected_with_distance(side, stop):
+    problems = _problems({**ETH, "side": side, "stop": stop},
+                         mark_price=lambda s: Decimal("3000"), min_stop_distance_pct=MIN)
+    assert problems == [f"stop: {stop} is only 0.02 (0.0007 %) from the price 3000; "
+                        "it must be at least 0.1 % (3) away"]
+
+
+@pytest.mark.parametrize(("side", "stop"), [("BUY", 2997), ("SELL", 3003), ("BUY", 2900)])
+def test_validate_when_stop_at_or_beyond_minimum_distance_then_accepted(side, stop):
+    signal = validate_signal({**ETH, "side": side, "stop": stop}, KNOWN, T0,
+                             mark_price=lambda s: Decimal("3000"), min_stop_distance_pct=MIN)
+    assert signal.stop_price == Decimal(str(stop))
+
+
+def test_validate_when_body_price_given_then_distance_measured_from_it():
+    problems = _problems({**ETH, "side": "BUY", "stop": 99.95, "price": 100},
+                         mark_price=lambda s: Decimal("200"), min_stop_distance_pct=MIN)
+    assert len(problems) == 1 and "from the price 100;" in problems[0]
+
+
+def test_validate_when_minimum_is_zero_then_any_distance_on_the_right_side_accepted():
+    signal = validate_signal({**ETH, "side": "BUY", "stop": 2999.99}, KNOWN, T0,
+                             mark_price=lambda s: Decimal("3000"))
+    assert signal.stop_price == Decimal("2999.99")
+
+
+def test_validate_when_no_price_is_known_then_distance_left_to_the_pipeline():
+    def broken(symbol):
+        raise ConnectionError("exchange down")
+
+    signal = validate_signal({**ETH, "side": "BUY", "stop": 2999.99}, KNOWN, T0,
+                             mark_price=broken, min_stop_distance_pct=MIN)
+    assert signal.stop_price == Decimal("2999.99")
+
+
+def test_validate_when_stop_on_wrong_side_then_only_the_side_is_reported():
+    problems = _problems({**ETH, "side": "BUY", "stop": 3000.01},
+                         mark_price=lambda s: Decimal("3000"), min_stop_distance_pct=MIN)
+    assert problems == ["stop: 3000.01 must be below the price 3000 for a LONG"]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.decisions.sizing import StopPolicy, size_position, snap_stop
+from bot.decisions.sizing import size_position
 from bot.domain import Direction
 from tests.unit.decisions.builders import filters
 
@@ -89,24 +89,3 @@ def test_nonsense_inputs_are_refused(direction, kw, reason):
 
 def test_max_qty_caps_the_quantity(direction):
     assert _size(direction, max_qty="12").quantity == D("12")
-
-
-def test_stop_policy_atr_and_percent(direction):
-    sign = -1 if direction is Direction.LONG else 1
-    atr_policy = StopPolicy("atr", atr_mult=D("2"), pct=D("0.02"))
-    assert atr_policy.stop_for(direction, D("100"), D("1.5")) == D("100") + sign * D("3.0")
-    assert atr_policy.stop_for(direction, D("100"), None) == D("100") + sign * D("2.00")
-    pct_policy = StopPolicy("percent", pct=D("0.01"))
-    assert pct_policy.stop_for(direction, D("100"), D("1.5")) == D("100") + sign * D("1.00")
-
-
-@pytest.mark.parametrize("kw", [{"mode": "fixed"}, {"pct": D("0")}, {"atr_mult": D("-1")}])
-def test_stop_policy_refuses_bad_config(kw):
-    with pytest.raises(ValueError):
-        StopPolicy(**kw)
-
-
-def test_snap_stop_rounds_away_from_the_entry():
-    f = filters(tick="0.01")
-    assert snap_stop(Direction.LONG, D("9.4567"), f) == D("9.45")
-    assert snap_stop(Direction.SHORT, D("10.5412"), f) == D("10.55")

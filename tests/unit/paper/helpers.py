@@ -7,15 +7,40 @@ from decimal import Decimal
 from bot.paper.clock import ManualClock
 from bot.paper.engine import MatchingEngine
 from bot.paper.model import AlgoRequest, OrderRequest, OrderType, Side, WorkingType
+from bot.paper.slippage import Slippage
+from bot.paper.specs import SymbolSpec
 from tests.fixtures.paper import StaticMarket
 
 
+class WallClock:
+    """A wall clock a test moves by hand (the engine's read-after-write lag runs on it)."""
+
+    def __init__(self, ms: int = 1_800_000_000_000) -> None:
+        self.ms = ms
+
+    def __call__(self) -> int:
+        return self.ms
+
+
 class Venue:
-    def __init__(self, balance: str = "10000", slippage: str = "0", **prices: str) -> None:
+    """Slippage is off unless ``slippage_bps`` says otherwise, so fills are at exact prices."""
+
+    def __init__(self, balance: str = "10000", slippage_bps: str = "0", seed: int = 7,
+                 trigger_delay_ms: int = 0, read_lag_ms: int = 0,
+                 specs: dict[str, SymbolSpec] | None = None, **prices: str) -> None:
         self.clock = ManualClock()
+        self.wall = WallClock()
         self.market = StaticMarket(prices={k: Decimal(v) for k, v in prices.items()})
         self.engine = MatchingEngine(self.market, self.clock, balance=Decimal(balance),
-                                     slippage=Decimal(slippage))
+                                     slippage=Slippage.bps(slippage_bps), seed=seed,
+                                     trigger_delay_ms=trigger_delay_ms,
+                                     read_lag_ms=read_lag_ms, wall_ms=self.wall,
+                                     specs=specs)
+
+    def advance(self, ms: int) -> None:
+        """Let venue time pass (and the engine catch up), as the ticker thread would."""
+        self.clock.advance(ms)
+        self.engine.sync()
 
     def move(self, symbol: str, price: str, mark: str | None = None) -> None:
         tick = self.market.set_price(symbol, Decimal(price), self.clock.now_ms(),

@@ -19,12 +19,12 @@ STEPS = st.lists(st.integers(min_value=-400, max_value=400), min_size=1, max_siz
        qty=st.sampled_from(["0.050", "0.500", "1.000", "2.000"]),
        distance=st.integers(min_value=1, max_value=300),
        steps=STEPS,
-       slippage=st.sampled_from(["0", "0.0005", "0.002"]),
+       slippage_bps=st.sampled_from(["0", "2", "5", "20"]),
        working=st.sampled_from([WorkingType.CONTRACT_PRICE, WorkingType.MARK_PRICE]),
        add_later=st.booleans())
-def test_close_position_stop_over_random_path(entry, qty, distance, steps, slippage, working,
-                                              add_later):
-    v = Venue(slippage=slippage, ETHUSDT="3000")
+def test_close_position_stop_over_random_path(entry, qty, distance, steps, slippage_bps,
+                                              working, add_later):
+    v = Venue(slippage_bps=slippage_bps, ETHUSDT="3000")
     v.market_order("ETHUSDT", entry, qty)
     closing = Side.SELL if entry is Side.BUY else Side.BUY
     trigger = D(3000 - distance) if entry is Side.BUY else D(3000 + distance)

@@ -21,6 +21,7 @@ from bot.domain import (
     Direction,
     Event,
     EventKind,
+    Fill,
     Kline,
     Order,
     OrderStatus,
@@ -28,10 +29,10 @@ from bot.domain import (
     Position,
     Side,
     SymbolFilters,
+    Trade,
     WorkingType,
 )
 from bot.domain.errors import ExchangeError, InvalidOrderError, ReduceOnlyRejectedError, classify
-from bot.protection.ports import TradeLike, TradeRecord
 
 FILTERS = {
     "BTCUSDT": SymbolFilters("BTCUSDT", Decimal("0.1"), Decimal("0.001"), Decimal("0.001"),
@@ -167,6 +168,15 @@ class FakeExchange:
 
     def symbols(self) -> list[str]:
         return list(FILTERS)
+
+    def user_trades(self, symbol: str, start: datetime | None = None,
+                    limit: int = 500) -> list[Fill]:
+        self._call("user_trades", symbol)
+        return []  # no fill list: closes are booked at the price the closer is given
+
+    def order_by_id(self, symbol: str, order_id: int) -> Order | None:
+        self._call("order_by_id", symbol)
+        return None
 
     def account(self) -> Account:
         self._call("account")
@@ -311,38 +321,28 @@ class ListSink:
         return [e for e in self.events if e.kind is kind]
 
 
-@dataclass(frozen=True)
-class BookRow:
-    symbol: str
-    direction: Direction
-    quantity: Decimal
-    entry_price: Decimal
-    stop_price: Decimal | None
-    position_key: str
-    opened_at: datetime
-    id: int = 0
-
-
 class MemoryBook:
     def __init__(self) -> None:
-        self.open: list[BookRow] = []
-        self.closed: list[tuple[BookRow, Decimal, str, Decimal, Decimal | None]] = []
+        self.open: list[Trade] = []
+        self.closed: list[tuple[Trade, Decimal, str, Decimal, Decimal | None]] = []
         self._lock = threading.Lock()
 
-    def open_trades(self) -> list[TradeLike]:
+    def open_trades(self) -> list[Trade]:
         with self._lock:
             return list(self.open)
 
-    def record_open(self, trade: TradeRecord) -> None:
+    def record_open(self, trade: Trade) -> Trade:
         with self._lock:
-            self.open.append(BookRow(trade.symbol, trade.direction, trade.quantity,
-                                     trade.entry_price, trade.stop_price, trade.position_key,
-                                     trade.opened_at, id=len(self.open) + len(self.closed) + 1))
+            stored = replace(trade, id=len(self.open) + len(self.closed) + 1)
+            self.open.append(stored)
+            return stored
 
-    def record_close(self, trade: TradeLike, exit_price: Decimal, reason: str,
+    def record_close(self, trade: Trade, exit_price: Decimal, reason: str,
                      pnl_usdt: Decimal, pnl_pct_equity: Decimal | None,
-                     closed_at: datetime) -> None:
+                     closed_at: datetime, fees_usdt: Decimal | None = None) -> None:
         with self._lock:
+            if not any(t is trade or t == trade for t in self.open):
+                raise ValueError(f"trade {trade.id} is already closed")
             self.open = [t for t in self.open if t is not trade and t != trade]
             self.closed.append((trade, exit_price, reason, pnl_usdt, pnl_pct_equity))  # type: ignore[arg-type]
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.execution.executor import Executor
 from bot.locks import SymbolLocks
-from bot.monitor import PositionMonitor
 from bot.protection.config import ProtectionConfig
-from bot.protection.stops import Protector
+from bot.runtime.protection_stack import build_protection
 from tests.unit.protection.fakes import FakeClock, FakeExchange, ListSink, MemoryBook
 
 
@@ -23,7 +21,10 @@ class Rig:
     allowed: bool = True
 
     def __post_init__(self) -> None:
-        self.protector = Protector(self.ex, self.sink, self.config, now=self.clock)
-        self.executor = Executor(self.protector, self.book, self.locks,
-                                 entries_allowed=lambda: self.allowed)
-        self.monitor = PositionMonitor(self.protector, self.book, self.locks)
+        stack = build_protection(self.ex, self.sink, self.book, self.locks, self.config,
+                                 self.clock, entry_gate=lambda: None if self.allowed else "halted")
+        self.recorder = stack.recorder
+        self.protector = stack.protector
+        self.executor = stack.executor
+        self.monitor = stack.monitor
+        self.flattener = stack.flattener

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from bot.domain import Decision, Direction, EventKind, OrderType, Side
 from bot.execution.executor import OpenStatus
-from bot.execution.flatten import flatten
 from bot.locks import SymbolLocks
-from bot.protection.moves import move_stop, safe_cancel
+from bot.protection.ladder import StopRequest
+from bot.protection.moves import move_stop
 from tests.unit.protection.rig import Rig
 
 D = Decimal
@@ -24,7 +24,7 @@ def test_safe_cancel_refuses_the_only_covering_stop() -> None:
     long_eth(rig)
     [stop] = rig.ex.open_algos()
     [pos] = rig.ex.positions()
-    assert not safe_cancel(rig.protector, pos, rig.ex.open_algos(), stop, "replaced")
+    assert not rig.protector.cancel_if_safe(pos, rig.ex.open_algos(), stop, "replaced")
     assert rig.ex.open_algos() == [stop]
     assert "cancel_conditional" not in rig.ex.methods()
 
@@ -59,8 +59,9 @@ def test_protect_when_close_position_exists_4130_then_reread_and_keep() -> None:
     rig.ex.open_position("ETHUSDT", Direction.LONG, D("1"))
     existing = rig.ex.add_algo("ETHUSDT", Side.SELL, D("2800"), None)
     # the executor saw an empty book (a race): its closePosition stop meets -4130
-    outcome = rig.protector.protect_fill("ETHUSDT", Direction.LONG, D("1"), D("2900"),
-                                         "qs-sl-ETH-k-0", rig.ex.filters("ETHUSDT"), "k", 0.0)
+    outcome = rig.protector.protect_fill(StopRequest(
+        "ETHUSDT", Direction.LONG, D("1"), D("2900"), "qs-sl-ETH-k-0",
+        rig.ex.filters("ETHUSDT"), "k"))
     assert outcome.protected and outcome.stop == existing
     assert rig.ex.open_algos() == [existing]
 
@@ -70,8 +71,9 @@ def test_protect_when_id_taken_by_live_order_then_fresh_id_used() -> None:
     rig.ex.open_position("ETHUSDT", Direction.LONG, D("1"))
     rig.ex.add_algo("ETHUSDT", Side.SELL, D("3500"), D("1"), cid="qs-sl-ETH-k-0",
                     type_=OrderType.TAKE_PROFIT_MARKET)
-    outcome = rig.protector.protect_fill("ETHUSDT", Direction.LONG, D("1"), D("2900"),
-                                         "qs-sl-ETH-k-0", rig.ex.filters("ETHUSDT"), "k", 0.0)
+    outcome = rig.protector.protect_fill(StopRequest(
+        "ETHUSDT", Direction.LONG, D("1"), D("2900"), "qs-sl-ETH-k-0",
+        rig.ex.filters("ETHUSDT"), "k"))
     assert outcome.protected and outcome.stop is not None
     assert outcome.stop.client_algo_id != "qs-sl-ETH-k-0"
 
@@ -89,7 +91,7 @@ def test_flatten_when_close_fails_then_position_keeps_its_stop() -> None:
     rig = Rig()
     long_eth(rig)
     rig.ex.inject("market_order", -1001, http=503)
-    report = flatten(rig.protector, rig.book, rig.locks, attempts=2)
+    report = rig.flattener.flatten(attempts=2)
     assert report.still_open == ("ETHUSDT",) and report.closed == ()
     assert len(rig.ex.open_algos()) == 1
     assert "cancel_conditional" not in rig.ex.methods()
@@ -100,7 +102,7 @@ def test_flatten_closes_then_cancels_reduce_only_orders() -> None:
     rig.executor.open_position(Decision("ETHUSDT", Direction.LONG, D("1"), D("2900"),
                                         target_price=D("3300")))
     rig.ex.calls.clear()
-    report = flatten(rig.protector, rig.book, rig.locks)
+    report = rig.flattener.flatten()
     assert report.closed == ("ETHUSDT",) and report.cancelled == 1
     methods = rig.ex.methods()
     assert methods.index("market_order") < methods.index("cancel_conditional")

@@ -47,10 +47,20 @@ def test_open_when_stop_price_off_tick_then_rounded_away_from_mark_price_roundin
     assert rig2.ex.open_algos()[0].trigger_price == D("3100.13")
 
 
-def test_open_when_first_stop_would_trigger_then_retried_with_buffer() -> None:
+def test_open_when_would_trigger_but_stop_still_valid_then_retried_at_the_same_stop() -> None:
+    rig = Rig()
+    rig.ex.inject("place_stop", -2021)  # a stale mark: the 2900 stop is fine against 3000
+    result = rig.executor.open_position(decision())
+    assert result.status is OpenStatus.OPENED
+    [order] = rig.ex.open_algos()
+    assert order.trigger_price == D("2900.00")  # not shrunk to 0.1 % from the mark
+    assert "still valid" in rig.sink.of(EventKind.STOP_RETRY)[0].message
+
+
+def test_open_when_would_trigger_and_mark_passed_the_stop_then_retried_with_buffer() -> None:
     rig = Rig()
     rig.ex.inject("place_stop", -2021)
-    result = rig.executor.open_position(decision())
+    result = rig.executor.open_position(decision(stop_price=D("3050")))  # above the 3000 mark
     assert result.status is OpenStatus.OPENED
     [order] = rig.ex.open_algos()
     assert order.trigger_price == D("2997.00")  # 0.1% below the 3000 mark, down to tick
@@ -103,7 +113,8 @@ def test_open_when_entry_refused_then_no_stop_and_error_event() -> None:
     result = rig.executor.open_position(decision())
     assert result.status is OpenStatus.ENTRY_FAILED
     assert "place_stop" not in rig.ex.methods()
-    assert rig.sink.of(EventKind.EXCHANGE_ERROR)[0].code == -2019
+    [failed] = rig.sink.of(EventKind.ENTRY_FAILED)
+    assert failed.code == -2019 and failed.symbol == "ETHUSDT"
 
 
 def test_open_when_kill_switch_halted_then_refused_and_nothing_sent() -> None:

@@ -1,0 +1,1 @@
+from tests.fixtures.paper import *  # noqa: F401,F403
