@@ -187,7 +187,7 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
                              entry_gate=killswitch.entry_denial)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     reconciler = Reconciler(stack.monitor, store, stack.recorder, config, owner=owner)
-    candles = KlineCache(exchange, monotonic=mono)
+    candles = KlineCache(exchange, monotonic=lambda: clock().timestamp())  # the bot's time
     regime = RegimeTracker(candles.klines, store, RegimeParams.from_settings(settings),
                            clock=clock, monotonic=mono)
     rulebook = RuleBook(store, default_rules(RuleDefaults.from_settings(settings)), clock=clock)

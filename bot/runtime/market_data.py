@@ -1,7 +1,9 @@
 """Candles the bot already paid for, shared by the strategy, the regime and the dashboard.
 
 The dashboard's chart reads only this cache, so a browser refresh never
-costs an exchange request; the scheduled jobs are the only ones that fetch.
+costs an exchange request; the scheduled jobs are the only ones that fetch. Its age
+is counted on the bot's clock (the venue's in paper mode), so an accelerated or
+replayed venue never serves candles from its past.
 """
 
 from __future__ import annotations
