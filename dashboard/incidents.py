@@ -1,6 +1,6 @@
 """Red flags grouped into incidents, and what the bot did about each: pure, no Dash.
 
-One failure raises several flags: a stop refused (-2021), its retry refused, the
+One failure raises several flags: a stop refused (would trigger), its retry refused, the
 emergency close, the loss. Shown one by one they read as four alarms; they are one
 incident. Flags of the same symbol belong together while each comes within
 ``WINDOW`` of the previous one (flags without a symbol group by their kind). The

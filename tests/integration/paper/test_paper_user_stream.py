@@ -120,7 +120,7 @@ def test_stop_when_trigger_takes_time_then_triggering_comes_first(venue, client,
     venue.control.set_price("ETHUSDT", "2890")
     eventually(lambda: _algo_statuses(stream, "sl-slow") == ["NEW", "TRIGGERING"])
     venue.control.advance(200)
-    eventually(lambda: _algo_statuses(stream, "sl-slow") == [
+    assert eventually(lambda: _algo_statuses(stream, "sl-slow") == [
         "NEW", "TRIGGERING", "TRIGGERED", "FINISHED"])
 
 
@@ -138,14 +138,14 @@ def test_liquidation_when_margin_runs_out_then_autoclose_order_updates(venue, cl
 def test_path_route_when_key_in_path_then_events_arrive(venue, client):
     reader = open_stream(venue, path="/private/ws/{key}")
     client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="1")
-    eventually(lambda: len(reader.of("ACCOUNT_UPDATE")) == 1)
+    assert eventually(lambda: len(reader.of("ACCOUNT_UPDATE")) == 1)
     reader.close()
 
 
 def test_venue_when_reset_then_stream_follows_the_new_ledger(venue, client, stream):
     venue.control.reset()
     client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="1")
-    eventually(lambda: len(stream.of("ACCOUNT_UPDATE")) == 1)
+    assert eventually(lambda: len(stream.of("ACCOUNT_UPDATE")) == 1)
 
 
 # ---------------------------------------------------------------------- listenKeys

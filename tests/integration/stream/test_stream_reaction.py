@@ -123,9 +123,10 @@ def test_stream_when_connection_dropped_then_reconnects_reconciles_and_flags(liv
 
 def test_stream_when_listen_key_expires_then_new_key_and_back_up(live) -> None:
     stack, stream, hooks = live
-    stack.paper.control.expire_listen_key()
+    [old_key] = stack.paper.control.expire_listen_key()
     eventually(lambda: hooks.woken >= 2, timeout=5, message="reconnected with a new key")
     eventually(lambda: stream.status().state is StreamState.UP, timeout=5)
+    assert stream.status().reconnects >= 1 and old_key
 
 
 def test_stream_when_down_past_its_grace_then_red_flag_and_fast_poll(venue, tmp_path) -> None:

@@ -32,7 +32,7 @@ def test_require_one_way_when_hedge_mode_then_refused_with_how_to_switch() -> No
 
 
 def test_require_one_way_when_one_way_then_goes_on() -> None:
-    require_one_way(ModeReader(False))
+    assert require_one_way(ModeReader(False)) is None  # no refusal raised
 
 
 @pytest.mark.parametrize("error", [
