@@ -153,13 +153,15 @@ class CoverageHistory:
     last_naked_s: float | None  # how long that spell lasted
 
 
-def coverage_history(store: EventSource, limit: int = 500) -> dict[str, CoverageHistory]:
+def coverage_history(store: EventSource, since: datetime | None = None,
+                     limit: int = 500) -> dict[str, CoverageHistory]:
     """Per symbol, the last naked spell from the newest events: what the positions card says
     next to the coverage ("COVERED · re-protected 05:20:16 · naked 9 s")."""
     kinds = (EventKind.NAKED_DETECTED, EventKind.STOP_PLACED, EventKind.POSITION_CLOSED)
     started: dict[str, datetime] = {}
     last: dict[str, tuple[datetime, float]] = {}
-    newest = store.events(kinds=kinds, limit=limit, newest_first=True)
+    # ``since`` keeps the read on the (kind, at) index: the log only grows
+    newest = store.events(kinds=kinds, since=since, limit=limit, newest_first=True)
     for ev in reversed(newest):
         if ev.symbol is None:
             continue

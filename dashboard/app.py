@@ -31,6 +31,7 @@ from dashboard import (
     performance,
     positions,
     red_flags,
+    replay_page,
     rules,
     signals,
     tabs,
@@ -95,6 +96,7 @@ def build_layout(ctx: DashContext, mode: Mode, poll_ms: int,
                     (tabs.PERFORMANCE, "Performance", performance.layout()),
                     (tabs.SIGNALS, "Signals", signals.layout()),
                     (tabs.AUDIT, "Audit", audit.layout()),
+                    (replay_page.REPLAY_TAB, "Replay", replay_page.layout()),
                 ]),
                 fluid=True,
                 className="pb-4",
@@ -150,6 +152,7 @@ def register_callbacks(
                  audit):
         card.register(app, ctx)
     connection.register(app)
+    replay_page.register(app)
     tabs.register(app)
     return ctx
 

@@ -146,8 +146,8 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
           transport: requests.adapters.BaseAdapter | None = None) -> Components:
     """Everything but the scheduler; starts the paper venue in paper mode unless one is given.
 
-    ``monotonic`` (default ``time.monotonic``) times the kline cache and the regime's age; a
-    replay on a virtual clock passes that clock's seconds, so both age in simulated time.
+    ``monotonic`` (default ``time.monotonic``) times the regime's age; a replay on a virtual
+    clock passes that clock's seconds, so the regime ages in simulated time.
     ``transport``: a requests adapter mounted for the venue's URL on the clients' sessions
     (a replay passes one that calls the embedded venue's WSGI app in-process)."""
     mono = monotonic or time.monotonic

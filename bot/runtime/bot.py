@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.decisions import scan_symbols
@@ -136,7 +136,8 @@ class Bot:
                                      grace=c.protection.protector.grace(),
                                      filters=c.exchange.filters,
                                      risk_stops={t.symbol: t.stop_price for t in trades},
-                                     history=coverage_history(c.store))
+                                     history=coverage_history(
+                                         c.store, since=c.clock() - timedelta(hours=24)))
         with self._lock:
             self._views = views
 
