@@ -41,7 +41,7 @@ test: test-venv system-deps
 	$(BIN)/python -m pytest
 
 soak: test-venv
-	$(BIN)/python -m bench.soak --entries 10000 --fault-rate 0.05 --json bench/out/soak.json
+	$(BIN)/python -m bench.soak --entries 10000 --fault-rate 0.05 --monitor-interval 10 --json bench/out/soak.json
 
 bench: test-venv
 	$(BIN)/python bench/paper_throughput.py

@@ -25,7 +25,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=10.0, help="paper clock speed factor")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--symbols", type=int, default=60)
-    p.add_argument("--monitor-interval", type=float, default=1.0)
+    p.add_argument("--monitor-interval", type=float, default=10.0,
+                   help="the monitor's poll, wall s (default: production's 10)")
     p.add_argument("--max-wall-s", type=float, default=3600.0)
     p.add_argument("--log", type=Path, default=None, help="bot log file (default: none)")
     p.add_argument("--log-level", default="WARNING")

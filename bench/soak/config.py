@@ -28,7 +28,11 @@ class SoakConfig:
     monitor_interval_s: float = 1.0
     webhook_share: float = 0.05  # of the driver's entries, sent as webhook signals
     second_entry_share: float = 0.1  # entries that add to an open position
-    hold_cycles: tuple[float, float] = (1.5, 3.5)  # how long a position stays open, in cycles
+    # how long a position stays open, wall seconds: not tied to the monitor interval, since
+    # the user-data stream books closes and repairs losses at once (a silent cancel, which
+    # sends nothing, makes its lane hold on until the poll has repaired it)
+    hold_s: tuple[float, float] = (1.5, 3.5)
+    webhook_wait_s: float = 4.0  # a signal not opened by then was denied (executor job: 1 s)
     notional_usdt: Decimal = Decimal("150")
     stop_pct: Decimal = Decimal("0.01")
     balance: Decimal = Decimal("1000000")
@@ -60,6 +64,9 @@ class SoakConfig:
         return soak_symbols(self.symbols)
 
     @property
-    def silent_cancel_budget_s(self) -> float:
-        """One monitor cycle, plus the cycle's own run time and scheduling jitter."""
-        return self.monitor_interval_s + 0.5
+    def repair_budget_s(self) -> float:
+        """How long a position the venue uncovered (a silent cancel, an outside fill, a stop
+        lost or stuck at trigger) may stay naked: one monitor cycle, plus 1 s for the
+        cycle's own run time and scheduling. With the stream on, repairs take milliseconds;
+        the poll is the net for what the stream does not tell (a silent cancel)."""
+        return self.monitor_interval_s + 1.0

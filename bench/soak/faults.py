@@ -3,9 +3,11 @@
 Seeded, so a run is reproducible. Request faults are armed on the paper
 exchange's control surface just before the entry they are meant for (they hit
 the next matching request, whoever sends it: usually that entry, sometimes a
-monitor cycle running at the same moment). Venue actions (a silent cancel,
-a price gap through the stop) are carried out by the driver while the position
-is open.
+monitor cycle running at the same moment). Venue actions are carried out by the
+driver while the position is open: a silent cancel, a price gap through the
+stop, a stop that fails at trigger (a trigger fault armed for the symbol, then
+a gap through the stop: rejected, stuck in TRIGGERING, or its child order
+expired), a drop of the user-data stream, and quantity added by another client.
 """
 
 from __future__ import annotations
@@ -35,9 +37,23 @@ class Injection(StrEnum):
     LATENCY_SPIKE = "stop_latency_spike"
     SILENT_CANCEL = "silent_cancel"             # venue drops the resting stop
     PRICE_GAP = "price_gap_through_stop"        # 3 % gap straight through the stop
+    TRIGGER_REJECT = "stop_rejected_at_trigger"  # REJECTED at trigger: no child, no close
+    TRIGGER_STUCK = "stop_stuck_triggering"     # TRIGGERING for good: cover only for the grace
+    CHILD_EXPIRED = "stop_child_expired"        # triggered, its market order EXPIRED unfilled
+    STREAM_DROP = "stream_drop"                 # every user-data connection cut (1006)
+    OUTSIDE_FILL = "outside_fill"               # another client adds to the open position
 
 
-VENUE_ACTIONS = frozenset({Injection.SILENT_CANCEL, Injection.PRICE_GAP})
+# what the driver does while the position is open (nothing is armed before the entry)
+VENUE_ACTIONS = frozenset({
+    Injection.SILENT_CANCEL, Injection.PRICE_GAP, Injection.TRIGGER_REJECT,
+    Injection.TRIGGER_STUCK, Injection.CHILD_EXPIRED, Injection.STREAM_DROP,
+    Injection.OUTSIDE_FILL})
+# mid-hold venue actions, each followed by a wait for the bot's repair before the close
+MID_HOLD = VENUE_ACTIONS - {Injection.PRICE_GAP}
+# ``control.trigger_fault`` kinds, armed for the symbol just before a gap through its stop
+TRIGGER_FAULTS = {Injection.TRIGGER_REJECT: "reject", Injection.TRIGGER_STUCK: "stuck",
+                  Injection.CHILD_EXPIRED: "child_expired"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +90,9 @@ def request_fault(injection: Injection, timeout_s: float = 1.0,
     }.get(injection)
 
 
-def arm(control: Any, spec: FaultSpec) -> None:
-    control.inject_fault(spec.method, spec.path, kind=spec.kind, count=spec.count,
+def arm(control: Any, spec: FaultSpec) -> Any:
+    """Arm ``spec``; the venue's fault record (its ``remaining`` tells whether it hit)."""
+    return control.inject_fault(spec.method, spec.path, kind=spec.kind, count=spec.count,
                          code=spec.code, status=spec.status, delay_s=spec.delay_s,
                          reached_engine=spec.reached_engine)
 

@@ -52,6 +52,7 @@ class SoakOutcome:
     ledger_size: int
     event_count: int
     kill_state: str
+    stream: dict[str, Any] | None = None  # the bot's user-data stream at the end (None: off)
 
 
 def soak_settings(cfg: SoakConfig, db_url: str) -> Settings:
@@ -74,12 +75,18 @@ def soak_settings(cfg: SoakConfig, db_url: str) -> Settings:
 
 
 def start_paper(settings: Settings, cfg: SoakConfig) -> PaperExchange:
-    """Rate limits off: at the soak's 1 s monitor interval the monitor alone would read
-    ~85 weight a cycle (5 100 a minute, over the 2 400 budget); -1003 is injected instead."""
+    """Rate limits off: at a 1 s monitor interval the monitor alone would read ~85 weight
+    a cycle (5 100 a minute, over the 2 400 budget); -1003 is injected instead.
+
+    Automatic 418 bans off too: the venue bans after 10 answers 429 within 60 s, however
+    well the client backed off, and the soak's own injected 429s reach that (a 2 000-entry
+    run was banned after 54 s, then for 120, 240, 480 s: a run of refused entries that
+    measures the fault schedule, not the bot). Bans are the paper venue's own tests'."""
     paper = PaperExchange(
         api_key=settings.paper_api_key, api_secret=settings.paper_api_secret.get_secret_value(),
         seed=cfg.seed, speed=cfg.speed, balance=cfg.balance, symbols=list(cfg.symbol_names),
         weight_limit=None, order_limits=False)
+    paper.control.set_ban_policy(None)
     paper.start()
     return paper
 
@@ -125,7 +132,8 @@ def run_soak(cfg: SoakConfig, workdir: Path | None = None,
         if prepare is not None:
             prepare(bot)
         server, url = start_webhook(bot)
-        observer = Observer(paper.engine, cfg.observer_period_s)
+        grace_ms = int(bot.c.protection.config.triggering_grace_s * 1000)  # venue ms
+        observer = Observer(paper.engine, cfg.observer_period_s, grace_ms)
         observer.start()
         driver = Driver(cfg, paper, bot.c.executor, bot.c.store, url, WEBHOOK_TOKEN)
         drive_started = time.monotonic()
@@ -134,6 +142,7 @@ def run_soak(cfg: SoakConfig, workdir: Path | None = None,
         _settle(bot, cfg)
         obs = observer.stop()
         end_ms = paper.clock.now_ms()
+        stream = stream_figures(bot)
     finally:
         if server is not None:
             server.close()
@@ -141,7 +150,7 @@ def run_soak(cfg: SoakConfig, workdir: Path | None = None,
     try:
         with paper.engine.lock:
             ledger = [e.to_json() for e in paper.engine.ledger.since(0)]
-        audit = audit_ledger(ledger, algo_flags(paper), driver.windows, end_ms)
+        audit = audit_ledger(ledger, algo_flags(paper), driver.windows, end_ms, grace_ms)
         if cfg.ledger_out:
             Path(cfg.ledger_out).write_text("".join(json.dumps(e) + "\n" for e in ledger))
         store = Store(db_url)
@@ -153,10 +162,22 @@ def run_soak(cfg: SoakConfig, workdir: Path | None = None,
         finally:
             store.close()
         return SoakOutcome(cfg, time.monotonic() - started, drive_s, audit, lost, obs,
-                           driver.stats, bot_metrics, len(ledger), len(events), str(kill))
+                           driver.stats, bot_metrics, len(ledger), len(events), str(kill),
+                           stream)
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def stream_figures(bot: Bot) -> dict[str, Any] | None:
+    """The bot's stream as it stands: state, reconnects, events, targeted checks."""
+    live = bot.c.stream
+    if live is None:
+        return None
+    status = live.status()
+    return {"state": status.state.value, "reconnects": status.reconnects,
+            "events": status.events, "last_error": status.last_error,
+            "targeted_checks": live.reactor.checks if live.reactor is not None else 0}
 
 
 def _settle(bot: Bot, cfg: SoakConfig) -> None:

@@ -22,17 +22,30 @@ from bench.soak.coverage import RestingStop, covered, full_covers
 log = logging.getLogger(__name__)
 
 
-def venue_snapshot(engine: Any) -> tuple[dict[str, Decimal], list[RestingStop],
-                                         dict[str, Decimal]]:
+def venue_stops(engine: Any, grace_ms: int | None, symbol: str | None = None
+                ) -> list[RestingStop]:
+    """Open conditional orders as the invariant sees them (call under the engine's lock).
+
+    A TRIGGERING order (fired, its market order on the way) still counts for ``grace_ms``
+    of venue time, as the bot's ``triggering_grace_s`` allows; past it, stuck, it is left
+    out. ``grace_ms=None`` leaves every TRIGGERING order out."""
+    now = engine.now_ms()
+    return [RestingStop(
+        algo_id=a.algo_id, client_id=a.client_algo_id, symbol=a.symbol, side=a.side.value,
+        type=a.type.value, quantity=a.quantity, trigger=a.trigger_price or None,
+        close_position=a.close_position, reduce_only=a.reduce_only,
+        activate_price=a.activate_price) for a in engine.open_algos(symbol)
+        if a.status.value != "TRIGGERING"
+        or (grace_ms is not None and now - a.update_ms <= grace_ms)]
+
+
+def venue_snapshot(engine: Any, grace_ms: int | None = 5000
+                   ) -> tuple[dict[str, Decimal], list[RestingStop], dict[str, Decimal]]:
     """Positions (signed), open conditional orders and marks, read in one lock hold."""
     with engine.lock:
         engine.sync()
         amounts = {s: engine.account.amount(s) for s in engine.account.open_symbols()}
-        stops = [RestingStop(
-            algo_id=a.algo_id, client_id=a.client_algo_id, symbol=a.symbol, side=a.side.value,
-            type=a.type.value, quantity=a.quantity, trigger=a.trigger_price or None,
-            close_position=a.close_position, reduce_only=a.reduce_only,
-            activate_price=a.activate_price) for a in engine.open_algos()]
+        stops = venue_stops(engine, grace_ms)
         marks = dict(engine.mark)
     return amounts, stops, marks
 
@@ -53,9 +66,10 @@ class ObserverStats:
 
 
 class Observer:
-    def __init__(self, engine: Any, period_s: float = 0.02) -> None:
+    def __init__(self, engine: Any, period_s: float = 0.02, grace_ms: int = 5000) -> None:
         self._engine = engine
         self._period = period_s
+        self._grace_ms = grace_ms
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._since: dict[str, float] = {}
@@ -76,7 +90,7 @@ class Observer:
         return self.stats
 
     def sample(self) -> None:
-        amounts, stops, marks = venue_snapshot(self._engine)
+        amounts, stops, marks = venue_snapshot(self._engine, self._grace_ms)
         now = time.perf_counter()
         s = self.stats
         s.samples += 1

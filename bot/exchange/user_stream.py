@@ -65,6 +65,7 @@ class UserStream:
         self._lock = threading.Lock()
         self._status = StreamStatus(StreamState.DOWN)
         self._ws: ClientConnection | None = None
+        self._was_up = False
 
     # --- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -90,6 +91,7 @@ class UserStream:
         key: str | None = None
         while not self._stop.is_set():
             self._set(state=StreamState.CONNECTING)
+            self._was_up = False
             try:
                 key = key or self._keys.create_listen_key()
                 key = self._session(key)  # returns None when the key must be re-created
@@ -100,6 +102,8 @@ class UserStream:
                     break
                 if isinstance(exc, ExchangeError):
                     key = None  # the key may be gone (INVALID_LISTEN_KEY): ask anew
+                if self._was_up:
+                    attempt = 0  # it was up: a dropped connection starts the backoff anew
                 self._down(f"{type(exc).__name__}: {exc}")
             if self._stop.is_set():
                 break
@@ -117,6 +121,7 @@ class UserStream:
             kept = opened
             reconnects = self.status().reconnects
             self._set(state=StreamState.UP, since=self._clock(), last_error="")
+            self._was_up = True
             log.info("[STREAM] User-data stream connected (%s)", _host(self._cfg.url))
             self._on_connect(reconnects)
             try:

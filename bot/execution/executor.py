@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain import (
+    AlgoStatus,
     ConditionalOrder,
     Decision,
     Direction,
@@ -316,6 +317,10 @@ def _held(positions: list[Position], d: Decision) -> Decimal:
 
 
 def _still_protects(stop: ConditionalOrder, direction: Direction, entry: Order) -> bool:
+    """A resting (NEW) closePosition stop on the losing side of the fill covers the grown
+    position; one already TRIGGERING (possibly stuck at the venue) does not."""
+    if stop.status is not AlgoStatus.NEW:
+        return False
     fill = entry.avg_price if entry.avg_price > 0 else entry.price
     return stop.trigger_price is not None and fill > 0 and on_losing_side(
         direction, stop.trigger_price, fill)

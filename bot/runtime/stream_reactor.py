@@ -91,8 +91,10 @@ class StreamReactor:
                 try:
                     self._monitor.check_symbol(symbol)
                     self.checks += 1
-                except Exception:  # the next event, and the poll, try again
+                except Exception:  # try again in a second; the poll remains the net
                     log.exception("[STREAM] Targeted check of %s failed", symbol)
+                    with self._cv:
+                        heapq.heappush(self._later, (time.monotonic() + 1.0, symbol))
             if symbols:
                 self._refresh()
             self._watch()

@@ -166,6 +166,11 @@ def test_audit_when_fault_window_spans_the_entry_then_span_is_tagged():
     assert span.fault == "stop_-2021_x3"
     [untagged] = led.audit([FaultWindow("ETHUSDT", "x", 0, 10)]).spans
     assert untagged.fault == ""
+    # armed after the fill (another thread's entry took the fault), over before the stop
+    [overlapping] = led.audit([FaultWindow("*", "stop_-1003_429", 2, 2)]).spans
+    assert overlapping.fault == "stop_-1003_429"
+    [after] = led.audit([FaultWindow("*", "late", 3, 9)]).spans
+    assert after.fault == ""
 
 
 def test_audit_when_position_still_naked_at_the_end_then_open_at_end():
@@ -193,3 +198,152 @@ def test_lost_events_when_an_action_has_no_event_then_reported(missing):
     assert lost_events(led.rows, events.values()) == []
     lost = lost_events(led.rows, [e for k, e in events.items() if k != missing])
     assert [x.action for x in lost] == [missing]
+
+
+# --- stops the venue loses at trigger, stuck triggers, outside fills, doubled entries ---
+
+def _child(led: Ledger, algo_id: int, action: str, cid: str, dt: int = 0) -> None:
+    """The market order a fired stop became (placed, filled or expired by the engine)."""
+    led._add(dt, action=action, actor="engine", book="order", orderId=9000 + algo_id,
+             algoId=algo_id, clientId=cid, side="SELL", type="MARKET", quantity="1",
+             details={"lastQty": "1"} if action == "FILLED" else {})
+
+
+def test_audit_when_stop_rejected_after_triggering_then_venue_lost_span_until_repair():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine", dt=100)  # fired: still cover while it is handed on
+    led.end(1, "REJECTED", "engine", dt=250)
+    led.stop(2, "SELL", sl(1), dt=30)
+    a = led.audit()
+    assert [(s.cause, s.ended_by, s.ms) for s in a.spans][1:] == [("venue_lost", "monitor", 30)]
+    assert a.stops_lost_at_trigger == 1 and a.stuck_triggers == 0
+
+
+def test_audit_when_algo_expires_at_trigger_then_venue_lost():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine")
+    led.end(1, "EXPIRED", "engine", dt=250)
+    led.stop(2, "SELL", sl(1), dt=40)
+    assert [(s.cause, s.ms) for s in led.audit().spans][1:] == [("venue_lost", 40)]
+
+
+def test_audit_when_child_order_expires_then_closing_ends_and_venue_lost_starts():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine", dt=10)
+    led.end(1, "TRIGGERED", "engine", dt=250)
+    _child(led, 1, "PLACED", sl(0))
+    _child(led, 1, "EXPIRED", sl(0), dt=2)
+    led.end(1, "FINISHED", "engine")
+    led.stop(2, "SELL", sl(1), dt=60)
+    a = led.audit()
+    assert [(s.cause, s.ended_by, s.ms) for s in a.spans][1:] == [
+        ("closing", "child_expired", 2), ("venue_lost", "monitor", 61)]
+    assert a.stops_lost_at_trigger == 1 and a.trades == {}
+
+
+def test_audit_when_child_fills_then_closing_span_only():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine", dt=10)
+    led.end(1, "TRIGGERED", "engine", dt=250)
+    _child(led, 1, "PLACED", sl(0))
+    _child(led, 1, "FILLED", sl(0), dt=1)
+    a = led.audit()
+    assert [(s.cause, s.ended_by) for s in a.spans][1:] == [("closing", "closed")]
+    assert a.trades == {"stop": 1} and a.stops_lost_at_trigger == 0
+
+
+def test_audit_when_stop_stuck_in_triggering_then_span_starts_when_grace_ends():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine", dt=100)
+    triggering_at = led.t
+    led.stop(2, "SELL", sl(1), dt=5_700, qty="1", close=False)  # the bot's new stop
+    a = audit_ledger(led.rows, led.flags, grace_ms=5_000)
+    [entry, stuck] = a.spans
+    assert (stuck.cause, stuck.ended_by, stuck.start_ms, stuck.ms) == (
+        "stuck", "monitor", triggering_at + 5_000, 700)
+    assert a.stuck_triggers == 1
+    assert a.duplicate_spans_ms == []  # a stuck stop is no cover: the new one is not a double
+    # within the grace a TRIGGERING stop is cover: the same ledger with a longer grace is clean
+    assert [s.cause for s in audit_ledger(led.rows, led.flags, grace_ms=6_000).spans] == [
+        "entry"]
+
+
+def test_audit_when_stuck_stop_still_there_at_the_end_then_open_at_end():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine")
+    a = audit_ledger(led.rows, led.flags, end_ms=led.t + 9_000, grace_ms=5_000)
+    assert [(s.cause, s.ended_by, s.ms) for s in a.spans][1:] == [
+        ("stuck", "open_at_end", 4_000)]
+
+
+def test_audit_when_trigger_completes_within_grace_then_no_stuck_span():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine")
+    led.end(1, "TRIGGERED", "engine", dt=250)
+    _child(led, 1, "PLACED", sl(0))
+    _child(led, 1, "FILLED", sl(0))
+    a = audit_ledger(led.rows, led.flags, end_ms=led.t + 60_000, grace_ms=5_000)
+    assert a.stuck_triggers == 0 and [s.cause for s in a.spans] == ["entry", "closing"]
+
+
+def test_audit_when_another_client_grows_a_reduce_only_covered_position_then_outside():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0), qty="1", close=False)
+    led.fill("BUY", "1", "outside-7-1", actor="control", dt=50)
+    led.stop(2, "SELL", sl(1), dt=80)
+    a = led.audit()
+    assert a.outside_fills == 1
+    assert [(s.cause, s.ended_by, s.ms) for s in a.spans][1:] == [("outside", "monitor", 80)]
+
+
+def test_audit_when_one_entry_id_fills_twice_then_doubled():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.fill("BUY", "1", EN, order_id=555)  # the same client id re-sent after a lost answer
+    a = led.audit()
+    assert a.doubled_entries == [(EN, 2)] and a.entries == 2
+
+
+def test_audit_when_emergency_close_of_a_covered_position_then_counted():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.fill("SELL", "1", f"qs-ex-BTC-{KEY}-0", dt=20)  # naked: the close is the fallback
+    led.fill("BUY", "1", f"qs-en-BTC-{KEY}1-0")
+    led.stop(1, "SELL", sl(0, key=f"{KEY}1"))
+    led.fill("SELL", "1", f"qs-ex-BTC-{KEY}1-0", dt=20)  # covered: it had a stop
+    a = led.audit()
+    assert a.emergency_closes == 2
+    assert [(sym, cid) for _, sym, cid in a.emergency_closes_covered] == [
+        ("BTCUSDT", f"qs-ex-BTC-{KEY}1-0")]
+
+
+def test_audit_when_entry_meets_a_stuck_stop_then_span_says_so():
+    led = Ledger()
+    led.fill("BUY", "1", EN)
+    led.stop(1, "SELL", sl(0))
+    led.end(1, "TRIGGERING", "engine")  # stuck for good
+    led.stop(2, "SELL", sl(1), qty="1", close=False, dt=6_000)
+    led.fill("SELL", "1", "manual-close", actor="control")  # closed by hand, 1 stays stuck
+    led.end(2, "CANCELED", "client")
+    led.fill("BUY", "1", f"qs-en-BTC-{KEY}2-0", dt=50)  # the next entry trusts it
+    led.stop(3, "SELL", sl(1, key=f"{KEY}2"), qty="1", close=False, dt=30)
+    spans = audit_ledger(led.rows, led.flags, grace_ms=5_000).spans
+    assert [(s.cause, s.ended_by, s.stuck_on_book) for s in spans] == [
+        ("entry", "immediate", False), ("stuck", "monitor", True),
+        ("entry", "ladder", True)]

@@ -94,3 +94,16 @@ def test_check_symbol_when_stop_cancelled_outside_then_repaired_in_two_reads() -
         stop.algo_id]
     assert assess(rig.ex.positions()[0], rig.ex.open_algos()).covered
     assert not rig.sink.of(EventKind.MONITOR_CYCLE)[1:]  # a targeted check is not a cycle
+
+
+def test_entry_when_existing_close_position_stop_is_triggering_then_own_stop_placed() -> None:
+    from bot.domain import Decision
+
+    rig = Rig()
+    rig.ex.open_position("ETHUSDT", Direction.LONG, D("1"))
+    stuck = _stop(rig, "2900")
+    rig.ex.algo[stuck.algo_id] = replace(stuck, status=AlgoStatus.TRIGGERING, updated_at=T0)
+    result = rig.executor.open_position(Decision("ETHUSDT", Direction.LONG, D("0.5"), D("2900")))
+    assert result.protection is not None and result.protection.stop is not None
+    assert result.protection.stop.algo_id != stuck.algo_id  # a stuck stop is not trusted
+    assert result.protection.stop.quantity == D("1.5")  # reduce-only for the whole position
