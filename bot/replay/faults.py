@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.errors import BinanceErrorCode as Code
+
+_WOULD_TRIGGER = int(Code.ORDER_WOULD_IMMEDIATELY_TRIGGER)
+
 ALGO = "/fapi/v1/algoOrder"
 STOP_TYPES = frozenset({"STOP_MARKET", "STOP"})
 
@@ -36,8 +40,8 @@ class FaultKind(StrEnum):
 
 
 REQUEST_FAULTS: dict[FaultKind, dict[str, Any]] = {
-    FaultKind.STOP_2021_ONCE: {"kind": "error", "count": 1, "code": -2021},
-    FaultKind.STOP_2021_ALWAYS: {"kind": "error", "count": 3, "code": -2021},
+    FaultKind.STOP_2021_ONCE: {"kind": "error", "count": 1, "code": _WOULD_TRIGGER},
+    FaultKind.STOP_2021_ALWAYS: {"kind": "error", "count": 3, "code": _WOULD_TRIGGER},
     FaultKind.STOP_5XX_REACHED: {"kind": "http", "status": 503, "reached_engine": True},
     FaultKind.STOP_5XX_LOST: {"kind": "http", "status": 502},
 }
