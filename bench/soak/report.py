@@ -18,6 +18,17 @@ REPAIR_CAUSES = {"silent_cancel": "silent cancel", "outside": "outside fill",
                  "venue_lost": "stop lost at trigger", "stuck": "stuck beyond grace"}
 
 
+def unexcused_spans(spans: list[NakedSpan]) -> list[NakedSpan]:
+    """Naked time the invariant does not excuse: not the first round trip, not the close a
+    fired stop makes (up to its fill, or its child's expiry), not a loss the venue caused
+    being repaired (judged per cause), not the recovery from a fault injected into that
+    very entry."""
+    return [s for s in spans if (
+        (s.cause == "entry" and s.ended_by != "immediate" and not s.fault)
+        or (s.cause == "closing" and s.ended_by not in ("closed", "child_expired"))
+        or s.cause in ("bot_cancel", "other"))]
+
+
 def _pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -37,14 +48,7 @@ def figures(out: SoakOutcome) -> dict[str, Any]:
     faulted = [s for s in entry if s.fault]
     immediate = [_s(s, speed) * 1000 for s in clean if s.ended_by == "immediate"]
     slow_immediate = [v for v in immediate if v > cfg.rtt_budget_ms]
-    # naked time the invariant does not excuse: not the first round trip, not the close
-    # a fired stop makes (up to its fill, or its child's expiry), not a loss the venue
-    # caused being repaired (judged per cause below), not the recovery from a fault
-    # injected into that very entry
-    unexcused = [s for s in a.spans if (
-        (s.cause == "entry" and s.ended_by != "immediate" and not s.fault)
-        or (s.cause == "closing" and s.ended_by not in ("closed", "child_expired"))
-        or s.cause in ("bot_cancel", "other"))]
+    unexcused = unexcused_spans(a.spans)
     beyond_rtt_s = sum(_s(s, speed) for s in unexcused) + sum(
         (v - cfg.rtt_budget_ms) / 1000 for v in slow_immediate)
     dup_grace_ms = cfg.monitor_interval_s * 2 * 1000 * speed

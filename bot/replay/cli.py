@@ -2,7 +2,7 @@
 
     python -m bot.replay --data DIR --from 2026-01-01 --to 2026-03-31 \
         [--set QT_NAME=value ...] [--compare QT_A=1,QT_B=2 ...] [--seed N] [--out reports/]
-        [--faults RATE [--fault-kinds KIND,...]] [--http] [--quiet]
+        [--faults RATE [--fault-kinds KIND,...]] [--jobs N] [--http] [--quiet]
 
 Progress on stderr; the ledger hash of each run, and the paths of the HTML report and
 the JSON of its figures, on stdout. Bad input (data, dates, settings) stops before
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from bot.replay.facts import RunFacts
 from bot.replay.faults import FaultKind, parse_kinds
 from bot.replay.progress import Progress
 from bot.replay.report import write_report
-from bot.replay.run import run_replay
+from bot.replay.run import run_replays
 from bot.replay.session import ReplayConfig
 
 EXIT_BAD_INPUT = 2
@@ -53,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
                    help="inject a seeded fault around this share of the executor's entries")
     p.add_argument("--fault-kinds", default="", metavar="KIND,KIND",
                    help=f"which faults (default all: {', '.join(k.value for k in FaultKind)})")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="with --compare, runs at once (default: one per core, at most one "
+                        "per run)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     return p
 
@@ -70,6 +74,8 @@ def configs(args: argparse.Namespace) -> list[ReplayConfig]:
         check_overrides(overrides)
     if not args.data.is_dir():
         raise ReplayInputError(f"--data {args.data}: no such folder")
+    if args.jobs < 0:
+        raise ReplayInputError(f"--jobs {args.jobs}: how many runs at once, 1 or more")
     if not 0 <= args.faults <= 1:
         raise ReplayInputError(f"--faults {args.faults}: a share of the entries, in [0, 1]")
     try:
@@ -93,10 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = args.out / "replay.log"
     handler = _log_to(log_path, runs[0].overrides.get("QT_LOG_LEVEL", "WARNING"))
     try:
-        results: list[RunFacts] = []
-        for config in runs:
-            facts = run_replay(config, None if args.quiet else _progress)
-            results.append(facts)
+        jobs = args.jobs or min(len(runs), os.cpu_count() or 1)
+        results: list[RunFacts] = run_replays(runs, jobs, None if args.quiet else _progress)
+        for config, facts in zip(runs, results, strict=True):
             print(f"{config.label}: ledger {facts.ledger_hash}  ({facts.ledger_entries:,} "
                   f"entries, {facts.bars:,} bars in {facts.wall_s:,.1f} s, "
                   f"{facts.summary['bars_per_s'] or 0:,.0f} bars/s)")

@@ -5,7 +5,10 @@ probability ``rate`` (kinds equally likely) from a generator seeded by the venue
 seed, and arms it on the venue's control surface, so that it meets that run's
 first entry: a request fault hits the next stop placement (on one thread, the
 entry's own), a trigger fault the next stop that fires (on any symbol), a silent
-cancel removes the stop the entry just got, right after the run. Everything runs
+cancel removes the stop the entry just got, right after the run. A request fault or
+silent cancel that met no stop (the rules denied every signal of the run) is
+disarmed after the run and not counted: left armed, it would hit some later stop,
+and the audit could no longer tell its recovery from a defect. Everything runs
 on the virtual clock from one thread, so a fault run has a ledger hash like any
 other: a finding replays exactly. Not drawn here: the soak's ``delay`` and
 ``timeout`` faults (they sleep on the wall clock; in-process a timeout is only
@@ -61,9 +64,14 @@ def parse_kinds(text: str) -> tuple[FaultKind, ...]:
 
 @dataclass(frozen=True)
 class Injected:
+    """A fault and the venue ledger ids the run it was armed for wrote (``from_id`` up to
+    ``to_id``): what the soak's ledger audit needs to tell its recovery from a defect."""
+
     at_ms: int
     kind: str
     detail: str = ""
+    from_id: int = 0
+    to_id: int = 0
 
 
 class FaultInjector:
@@ -85,16 +93,26 @@ class FaultInjector:
                 return
             kind = self._rng.choice(self.kinds)
             seen = len(control.ledger())
+            armed = None
             if kind in REQUEST_FAULTS:
-                control.inject_fault("POST", ALGO, **REQUEST_FAULTS[kind])
+                armed = control.inject_fault("POST", ALGO, **REQUEST_FAULTS[kind])
             elif kind in TRIGGER_FAULTS:
                 control.trigger_fault(TRIGGER_FAULTS[kind])
             try:
                 run()
             finally:
-                detail = self._silent_cancel(control, seen) if kind is FaultKind.SILENT_CANCEL \
-                    else ""
-                self.injected.append(Injected(now_ms(), kind.value, detail))
+                used = True
+                detail = ""
+                if armed is not None:  # meant for this run's stop: it must not wait for another
+                    used = armed.remaining < REQUEST_FAULTS[kind].get("count", 1)
+                    control.faults.clear()
+                elif kind is FaultKind.SILENT_CANCEL:
+                    detail = self._silent_cancel(control, seen)
+                    used = bool(detail)
+                if used:
+                    written = control.ledger(seen)
+                    self.injected.append(Injected(now_ms(), kind.value, detail, seen + 1,
+                                                  written[-1].id if written else seen))
         return job
 
     @staticmethod
@@ -102,6 +120,6 @@ class FaultInjector:
         placed = [e for e in control.ledger(seen) if e.book == "algo" and e.action == "PLACED"
                   and e.type in STOP_TYPES]
         if not placed:
-            return "no stop placed"
+            return ""
         control.silent_cancel(placed[0].algo_id)
         return f"{placed[0].symbol} algo {placed[0].algo_id}"

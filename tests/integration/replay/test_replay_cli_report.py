@@ -54,3 +54,21 @@ def test_cli_when_compare_is_given_then_both_runs_share_one_table(small_data, tm
     assert table["header"]["values"] == ["", "base",
                                          "QT_RISK_PER_TRADE=0.002,QT_MAX_OPEN_POSITIONS=2"]
     assert "stop-losses-2" in report["figures"]
+
+
+def test_compare_when_run_side_by_side_then_each_ledger_is_the_one_it_has_alone(
+        small_data, tmp_path, capsys):
+    """Two processes at once (--jobs 2) or one after the other (--jobs 1): the same hashes,
+    in the order asked."""
+    hashes = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / jobs
+        assert main(_args(small_data, out, "--quiet", "--jobs", jobs,
+                          "--compare", "QT_RISK_PER_TRADE=0.002")) == 0
+        [json_file] = out.glob("compare-*.json")
+        runs = json.loads(json_file.read_text(encoding="utf-8"))["runs"]
+        hashes[jobs] = [(r["label"], r["ledger_hash"]) for r in runs]
+    assert hashes["1"] == hashes["2"]
+    assert [label for label, _ in hashes["2"]] == ["base", "QT_RISK_PER_TRADE=0.002"]
+    assert main(_args(small_data, tmp_path, "--jobs", "-1")) == 2
+    assert "--jobs -1" in capsys.readouterr().err
