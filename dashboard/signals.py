@@ -15,11 +15,11 @@ from dash import Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
 from bot.domain.books import DecisionPage, DecisionQuery, DecisionView
-from dashboard import ids, tabs
+from dashboard import book_table, ids, tabs
+from dashboard.book_table import ANY, options
 from dashboard.context import DashContext
 from dashboard.elements import el
 from dashboard.formatting import DASH, fmt_datetime, fmt_qty, utc_attrs
-from dashboard.trades import ANY
 
 PAGE_SIZE = 50
 COLUMNS = ("Time (UTC)", "Symbol", "Side", "Conf.", "Source", "Verdict", "Rule", "Reason", "Qty")
@@ -70,24 +70,8 @@ def _row(d: DecisionView) -> dict:
 
 
 def page_summary(page: DecisionPage) -> str:
-    if page.total == 0:
-        return "0 signals"
-    first = page.page * page.page_size + 1
-    return f"{first:,}–{first + len(page.decisions) - 1:,} of {page.total:,} signals"
-
-
-def options(values: Sequence[str], all_label: str) -> list[dict[str, str]]:
-    return [{"label": all_label, "value": ANY}] + [{"label": v, "value": v} for v in values]
-
-
-def _select(select_id: str, label: str, choices: list[dict[str, str]]) -> dbc.Col:
-    return dbc.Col(
-        [
-            dbc.Label(label, html_for=select_id, className="small text-muted mb-0"),
-            dbc.Select(id=select_id, options=choices, value=ANY, size="sm"),
-        ],
-        xs=4, md="auto",
-    )
+    return book_table.range_summary(page.page, page.page_size, len(page.decisions), page.total,
+                                    "signals")
 
 
 def layout() -> dbc.Card:
@@ -97,40 +81,20 @@ def layout() -> dbc.Card:
                 [
                     dbc.Col(html.H2("Signals and decisions", className="h6 m-0"), xs=12,
                             md=True),
-                    _select(ids.SIGNALS_VERDICT, "Verdict",
-                            [{"label": v, "value": k} for k, v in VERDICTS.items()]),
-                    _select(ids.SIGNALS_SYMBOL, "Symbol", options((), "All symbols")),
-                    _select(ids.SIGNALS_RULE, "Rule", options((), "All rules")),
+                    book_table.filter_select(
+                        ids.SIGNALS_VERDICT, "Verdict",
+                        [{"label": v, "value": k} for k, v in VERDICTS.items()], xs=4),
+                    book_table.filter_select(ids.SIGNALS_SYMBOL, "Symbol",
+                                             options((), "All symbols"), xs=4),
+                    book_table.filter_select(ids.SIGNALS_RULE, "Rule",
+                                             options((), "All rules"), xs=4),
                 ],
                 align="center", className="g-2",
             )),
-            html.Div(
-                html.Table(
-                    [
-                        html.Caption("Signals, newest first, with the rule that decided each",
-                                     className="visually-hidden"),
-                        html.Thead(html.Tr([
-                            html.Th(c, scope="col", className="qs-num" if c in NUMERIC else None)
-                            for c in COLUMNS])),
-                        html.Tbody(id=ids.SIGNALS_TABLE, children=render_rows((), False)),
-                    ],
-                    className="table table-sm table-hover align-middle mb-0 qs-books",
-                ),
-                className="table-responsive qs-scroll qs-books-scroll",
-                tabIndex="0",
-                **{"aria-label": "Signals table"},
-            ),
-            dbc.CardFooter(dbc.Row(
-                [
-                    dbc.Col(html.Span("", id=ids.SIGNALS_SUMMARY, className="small text-muted"),
-                            xs=12, md=True),
-                    dbc.Col(dbc.Pagination(id=ids.SIGNALS_PAGER, max_value=1, active_page=1,
-                                           first_last=True, previous_next=True,
-                                           fully_expanded=False, size="sm", className="mb-0"),
-                            xs=12, md="auto"),
-                ],
-                align="center", className="g-2",
-            )),
+            book_table.table(ids.SIGNALS_TABLE,
+                             "Signals, newest first, with the rule that decided each", COLUMNS,
+                             NUMERIC, render_rows((), False), "Signals table"),
+            book_table.footer(ids.SIGNALS_SUMMARY, ids.SIGNALS_PAGER),
         ],
         id=ids.SIGNALS,
         className="mb-3",
@@ -161,7 +125,7 @@ def register(app: Dash, ctx: DashContext) -> None:
                         shown_rules):
         if not tabs.is_shown(active, tabs.SIGNALS):
             return (no_update,) * 6
-        page = 0 if dash_ctx.triggered_id in _FILTERS else _page_index(active_page)
+        page = 0 if dash_ctx.triggered_id in _FILTERS else book_table.page_index(active_page)
         query = build_query(verdict, symbol, rule, page)
         result = ctx.control.decisions(query)
         filtered = query.symbol is not None or query.allowed is not None or bool(query.rule)
@@ -175,7 +139,3 @@ def register(app: Dash, ctx: DashContext) -> None:
             no_update if symbols == shown_symbols else symbols,
             no_update if rules == shown_rules else rules,
         )
-
-
-def _page_index(active_page: object) -> int:
-    return active_page - 1 if isinstance(active_page, int) and active_page > 0 else 0

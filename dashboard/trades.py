@@ -21,7 +21,8 @@ from dash import ctx as dash_ctx
 
 from bot.domain import Direction, ExitReason, Trade
 from bot.domain.books import MAX_PAGE_SIZE, TradePage, TradeQuery
-from dashboard import ids, tabs
+from dashboard import book_table, ids, tabs
+from dashboard.book_table import ANY
 from dashboard.context import DashContext
 from dashboard.elements import el, sign_tone, tone_class
 from dashboard.formatting import (
@@ -38,7 +39,6 @@ from dashboard.formatting import (
 )
 
 PAGE_SIZE = 50
-ANY = "*"  # a filter's "all" choice (an empty value would select the select's placeholder)
 COLUMNS = ("Symbol", "Side", "Qty", "Opened (UTC)", "Entry", "Closed (UTC)", "Exit", "Reason",
            "R", "PnL net (USDT)", "Fees", "Held")
 NUMERIC = frozenset({"Qty", "Entry", "Exit", "R", "PnL net (USDT)", "Fees", "Held"})
@@ -148,11 +148,8 @@ def _render_row(r: TradeRow) -> dict:
 
 
 def page_summary(page: TradePage) -> str:
-    if page.total == 0:
-        return "0 closed trades"
-    first = page.page * page.page_size + 1
-    last = first + len(page.trades) - 1
-    return f"{first:,}–{last:,} of {page.total:,} closed trades"
+    return book_table.range_summary(page.page, page.page_size, len(page.trades), page.total,
+                                    "closed trades")
 
 
 def build_trades_csv(trades: Sequence[Trade]) -> str:
@@ -195,17 +192,7 @@ def build_query(symbol: object, reason: object, side: object, page: int = 0,
 
 
 def symbol_options(symbols: Sequence[str]) -> list[dict[str, str]]:
-    return [{"label": "All symbols", "value": ANY}] + [{"label": s, "value": s} for s in symbols]
-
-
-def _select(select_id: str, label: str, options: list[dict[str, str]]) -> dbc.Col:
-    return dbc.Col(
-        [
-            dbc.Label(label, html_for=select_id, className="small text-muted mb-0"),
-            dbc.Select(id=select_id, options=options, value=ANY, size="sm"),
-        ],
-        xs=6, md="auto",
-    )
+    return book_table.options(symbols, "All symbols")
 
 
 def layout() -> dbc.Card:
@@ -219,9 +206,10 @@ def layout() -> dbc.Card:
                 dbc.Row(
                     [
                         dbc.Col(html.H2("Closed trades", className="h6 m-0"), xs=12, md=True),
-                        _select(ids.TRADES_SYMBOL, "Symbol", symbol_options(())),
-                        _select(ids.TRADES_REASON, "Exit reason", reasons),
-                        _select(ids.TRADES_SIDE, "Side", sides),
+                        book_table.filter_select(ids.TRADES_SYMBOL, "Symbol",
+                                                 symbol_options(())),
+                        book_table.filter_select(ids.TRADES_REASON, "Exit reason", reasons),
+                        book_table.filter_select(ids.TRADES_SIDE, "Side", sides),
                         dbc.Col(
                             [
                                 dbc.Button("Export CSV", id=ids.TRADES_EXPORT, size="sm",
@@ -235,38 +223,10 @@ def layout() -> dbc.Card:
                     className="g-2",
                 )
             ),
-            html.Div(
-                html.Table(
-                    [
-                        html.Caption("Closed trades, newest close first; PnL net of fees",
-                                     className="visually-hidden"),
-                        html.Thead(html.Tr([
-                            html.Th(c, scope="col", className="qs-num" if c in NUMERIC else None)
-                            for c in COLUMNS])),
-                        html.Tbody(id=ids.TRADES_TABLE,
-                                   children=render_rows([], filtered=False)),
-                    ],
-                    className="table table-sm table-hover align-middle mb-0 qs-books",
-                ),
-                className="table-responsive qs-scroll qs-books-scroll",
-                tabIndex="0",  # a scrolling region must be reachable by keyboard
-                **{"aria-label": "Closed trades table"},
-            ),
-            dbc.CardFooter(
-                dbc.Row(
-                    [
-                        dbc.Col(html.Span("", id=ids.TRADES_SUMMARY,
-                                          className="small text-muted"), xs=12, md=True),
-                        dbc.Col(dbc.Pagination(id=ids.TRADES_PAGER, max_value=1, active_page=1,
-                                               first_last=True, previous_next=True,
-                                               fully_expanded=False, size="sm",
-                                               className="mb-0"),
-                                xs=12, md="auto"),
-                    ],
-                    align="center",
-                    className="g-2",
-                )
-            ),
+            book_table.table(ids.TRADES_TABLE,
+                             "Closed trades, newest close first; PnL net of fees", COLUMNS,
+                             NUMERIC, render_rows([], filtered=False), "Closed trades table"),
+            book_table.footer(ids.TRADES_SUMMARY, ids.TRADES_PAGER),
         ],
         id=ids.CLOSED_TRADES,
         className="mb-3",
@@ -294,7 +254,7 @@ def register(app: Dash, ctx: DashContext) -> None:
     def refresh_trades(active_tab, _n, symbol, reason, side, active_page, shown_options):
         if not tabs.is_shown(active_tab, tabs.TRADES):
             return (no_update,) * 5
-        page = 0 if dash_ctx.triggered_id in _FILTERS else _page_index(active_page)
+        page = 0 if dash_ctx.triggered_id in _FILTERS else book_table.page_index(active_page)
         query = build_query(symbol, reason, side, page)
         result = ctx.control.closed_trades(query)
         filtered = bool(query.symbol or query.reason or query.direction)
@@ -322,8 +282,3 @@ def register(app: Dash, ctx: DashContext) -> None:
             build_query(symbol, reason, side, 0, page_size=MAX_PAGE_SIZE))
         return {"content": build_trades_csv(result.trades), "filename": "closed-trades.csv",
                 "type": "text/csv", "base64": False}
-
-
-def _page_index(active_page: object) -> int:
-    """The pager counts from 1; a missing or forged value is the first page."""
-    return active_page - 1 if isinstance(active_page, int) and active_page > 0 else 0
