@@ -11,13 +11,17 @@ every cancel goes through ``Protector.cancel_if_safe``'s coverage guard.
 
 The algo book is read before the positions: a stop we see then belongs to a
 position that already existed, so "stop without position" really means gone.
+
+A TRIGGERING stop covers only for its grace, and the venue tells nothing when one stays
+stuck: whichever check sees it asks, through the injected ``recheck`` port, for a targeted
+check of its symbol when the grace ends, instead of leaving it to the next poll.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +41,7 @@ from bot.locks import SymbolLocks
 from bot.protection.adoption import adopt, fallback_stop, trade_for
 from bot.protection.closing import TradeCloser
 from bot.protection.config import ProtectionConfig
-from bot.protection.coverage import assess
+from bot.protection.coverage import TriggerGrace, assess
 from bot.protection.lost_stops import LostStops
 from bot.protection.moves import drop_superseded, move_stop
 from bot.protection.ports import Exchange, TradeBook, trades_for
@@ -56,6 +60,12 @@ _EXIT_BY_TYPE = {
 
 
 Seen = tuple[tuple[Position, ...], tuple[ConditionalOrder, ...], datetime | None]
+Recheck = Callable[[str, datetime], None]
+"""Check this symbol again once the bot's clock reaches this moment (the runtime keeps it)."""
+
+
+def _no_recheck(symbol: str, at: datetime) -> None:
+    """Without a runtime to keep it (a replay steps the poll itself), the poll is the net."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +87,10 @@ class CycleReport:
 class PositionMonitor:
     def __init__(self, exchange: Exchange, protector: Protector, recorder: EventRecorder,
                  closer: TradeCloser, book: TradeBook, locks: SymbolLocks,
-                 config: ProtectionConfig) -> None:
+                 config: ProtectionConfig, recheck: Recheck = _no_recheck) -> None:
         self._ex = exchange
+        self._recheck = recheck
+        self._triggering: dict[str, frozenset[int]] = {}  # symbol -> TRIGGERING algo ids seen
         self._p = protector
         self._rec = recorder
         self._closer = closer
@@ -195,7 +207,9 @@ class PositionMonitor:
         if trade is None:
             trade = adopt(self._rec, self._book, pos)
             counts["adopted"] += 1
-        report = assess(pos, book, grace=self._p.grace())
+        grace = self._p.grace()
+        self._recheck_when_stuck(pos.symbol, book, grace)
+        report = assess(pos, book, grace=grace)
         if report.covered:
             self._on_covered(pos, book, report.covering, trade.position_key, now)
             counts["covered"] += 1
@@ -212,7 +226,9 @@ class PositionMonitor:
         if fresh is None:
             return
         pos = fresh
-        report = assess(pos, book, grace=self._p.grace())
+        grace = self._p.grace()
+        self._recheck_when_stuck(pos.symbol, book, grace)
+        report = assess(pos, book, grace=grace)
         if report.covered:
             self._on_covered(pos, book, report.covering, trade.position_key, now)
             counts["covered"] += 1
@@ -246,6 +262,19 @@ class PositionMonitor:
         if outcome.status is ProtectStatus.FAILED:
             counts["naked"] += 1
             self._grace(pos.symbol, now)
+
+    def _recheck_when_stuck(self, symbol: str, book: Sequence[ConditionalOrder],
+                            grace: TriggerGrace) -> None:
+        ends = {o.algo_id: at for o in book
+                if o.symbol == symbol and (at := grace.stuck_at(o)) is not None and at > grace.now}
+        before, seen = self._triggering.pop(symbol, frozenset()), frozenset(ends)
+        if seen:
+            self._triggering[symbol] = seen
+        if seen - before:  # said once per stop, not at every check within its grace
+            log.info("[SHIELD] %s stop TRIGGERING (algo %s) - checking again when its %.0f s "
+                     "grace ends", symbol, ", ".join(map(str, sorted(seen))), grace.seconds)
+        for at in sorted(set(ends.values())):
+            self._recheck(symbol, at)
 
     def _on_covered(self, pos: Position, book: list[ConditionalOrder],
                     covering: Sequence[ConditionalOrder], key: str, now: datetime) -> None:
@@ -323,6 +352,7 @@ class PositionMonitor:
                 counts["closed"] += len(self._closer.close(symbol, trades, reason, price))
                 self._naked_since.pop(symbol, None)
                 self._last_book.pop(symbol, None)
+                self._triggering.pop(symbol, None)
 
     def _why_closed(self, symbol: str) -> tuple[ExitReason | None, Decimal | None]:
         """What the bot knows of a close: its own emergency close, or a stop or target of the

@@ -1,4 +1,5 @@
-"""The one ``Exchange`` implementation: python-binance over HTTP for paper, testnet and live.
+"""The one ``Exchange`` implementation: Binance's endpoints mapped to domain objects, for paper,
+testnet and live alike.
 
 Why it looks like this:
 - Conditional orders go to the Algo service only (``futures_create_algo_order``);
@@ -6,30 +7,22 @@ Why it looks like this:
 - An order request whose answer is lost (timeout, HTTP 5xx, DISCONNECTED, TIMEOUT)
   may or may not have reached the engine. Placement resolves that here, by
   asking for the deterministic client id before sending again, so a retry can
-  never put a second stop on the book.
-- INVALID_TIMESTAMP means the request was refused before it was looked at, so a clock
-  resync and one re-send are always safe. Rate limits are raised, never slept
-  on: the caller owns the schedule. While the exchange asks to back off (429/418)
-  nothing is sent, and above the reserve share only protection is (``budget``):
-  entries and reads made inside ``deferrable()`` wait.
-- python-binance keeps the last HTTP response on the client and shares one
-  requests.Session, so each request and its header read happen under a lock
-  (the monitor and the executor run on different threads).
+  never put a second stop on the book. Those look-ups go down the orders lane:
+  resolving a stop must not wait behind a slow read.
+- How a request is sent (lanes, the rate budget, back-off, the clock resync, typed
+  errors) is ``bot.exchange.transport``; the limits it counts against are read from
+  exchangeInfo with the filters.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
-
-import requests
 
 from bot.domain import (
     Account,
@@ -50,79 +43,26 @@ from bot.domain.errors import (
     DuplicateClientIdError,
     ExchangeError,
     FilterError,
-    TimestampError,
     UnknownOrderError,
     UnknownStatusError,
-    classify,
     refused,
 )
 from bot.exchange import wire
-from bot.exchange.budget import BudgetLimits, RequestBudgetTracker
+from bot.exchange.budget import BudgetLimits, published_limits
 from bot.exchange.filter_cache import FilterCache
 from bot.exchange.rows import RowReader
-from bot.exchange.weights import WeightSnapshot, WeightTracker, documented_weight
+from bot.exchange.transport import BinanceAPIException, Client, Lane, Transport, make_client
+from bot.exchange.weights import WeightSnapshot, documented_weight
 
-with warnings.catch_warnings():
-    # python-binance 1.0.37 imports a websockets name that websockets 14+ deprecates.
-    warnings.filterwarnings(
-        "ignore", message=r"websockets\.\S+ is deprecated", category=DeprecationWarning
-    )
-    from binance.client import Client
-    from binance.exceptions import BinanceAPIException, BinanceRequestException
+__all__ = ["BinanceAPIException", "BinanceAdapter", "Client", "make_client"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ORDER_ENDPOINTS = frozenset({"POST /fapi/v1/order", "POST /fapi/v1/algoOrder"})
 KLINE_INTERVALS = frozenset(
     "1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M".split()
 )
-
-
-RECV_WINDOW_MS = 5000  # Binance's recommendation; python-binance alone would send 10000
-
-
-def make_client(
-    api_key: str,
-    api_secret: str,
-    futures_url: str | None = None,
-    testnet: bool = False,
-    timeout_s: float = 10.0,
-    recv_window_ms: int | None = None,
-) -> Client:
-    """A python-binance client that makes no request on creation.
-
-    ``futures_url`` (e.g. the paper exchange's ``http://127.0.0.1:PORT/fapi``)
-    redirects every futures call; it cannot be combined with ``testnet``,
-    because python-binance would silently prefer the testnet host.
-
-    recvWindow stays below the request timeout. python-binance 1.0.37 writes its
-    ``REQUEST_RECVWINDOW`` (10000 ms) into every signed request, over any
-    ``recvWindow`` parameter; with the adapter's 10 s timeout a request given up as
-    lost could still be executed when it finally arrives, after the adapter has
-    looked its client id up, found nothing and sent it again. So the client's
-    ``REQUEST_RECVWINDOW`` is lowered (5000 ms, or half a shorter timeout): by the
-    time a request times out here, the exchange refuses a late copy of it
-    (INVALID_TIMESTAMP / ME_RECVWINDOW_REJECT: not executed).
-    """
-    if futures_url and testnet:
-        raise ValueError("futures_url and testnet=True are exclusive")
-    if timeout_s <= 0:
-        raise ValueError("timeout_s must be > 0")
-    window = recv_window_ms if recv_window_ms is not None else min(
-        RECV_WINDOW_MS, int(timeout_s * 1000 / 2))
-    if not 0 < window < timeout_s * 1000 or window > 60000:
-        raise ValueError(f"recv_window_ms must be in (0, 60000] and below the timeout "
-                         f"({timeout_s * 1000:.0f} ms), got {window}")
-    client = Client(
-        api_key, api_secret, ping=False, testnet=testnet,
-        requests_params={"timeout": timeout_s},
-    )
-    client.REQUEST_RECVWINDOW = window  # an instance value: python-binance reads it per request
-    if futures_url:
-        client.FUTURES_URL = futures_url.rstrip("/")
-    return client
 
 
 class BinanceAdapter:
@@ -132,21 +72,14 @@ class BinanceAdapter:
                  limits: BudgetLimits | None = None, filters_max_age_s: float = 3600.0,
                  order_client: Client | None = None) -> None:
         """``order_client``: a second connection for orders and cancels, so the stop after a
-        fill never waits behind a slow read on the shared one (python-binance keeps one
-        session and the last response per client: each needs its own lock)."""
+        fill never waits behind a slow read on the shared one (see ``transport``)."""
+        self._transport = Transport(client, order_client, clock, limits)
         self._client = client
-        self._orders = order_client or client
-        self._clock = clock
-        self._lock = threading.RLock()
-        self._order_lock = threading.RLock() if order_client is not None else self._lock
-        self._weights = WeightTracker()
-        # no reserve unless asked (the assembled bot always asks): only the back-off
-        self._budget = RequestBudgetTracker(limits or BudgetLimits(reserve_share=None), clock)
-        self._scope = threading.local()  # .deferred: this thread's reads may wait
-        self._cache = FilterCache(
-            lambda: self._call("GET /fapi/v1/exchangeInfo", self._client.futures_exchange_info),
-            clock, max_age_s=filters_max_age_s)
+        self._orders = self._transport.orders.client
+        self._order_lane = self._transport.orders
+        self._cache = FilterCache(self._exchange_info, clock, max_age_s=filters_max_age_s)
         self._rows = RowReader()
+        self._last_klines: dict[tuple[str, str], dict[tuple, Kline]] = {}  # see _parse_klines
 
     def __repr__(self) -> str:
         return f"BinanceAdapter(url={self.base_url!r})"
@@ -166,61 +99,39 @@ class BinanceAdapter:
 
     @property
     def used_weight(self) -> int:
-        return self._weights.used_weight
+        return self._transport.weights.used_weight
 
     @property
     def request_count(self) -> int:
-        return self._weights.request_count
+        return self._transport.weights.request_count
 
     @property
     def thread_request_count(self) -> int:
-        return self._weights.thread_request_count
+        return self._transport.weights.thread_request_count
 
     def request_budget(self) -> RequestBudget:
         """Used weight and order counts, their limits, and any back-off: for the dashboard."""
-        return self._budget.view()
+        return self._transport.budget.view()
 
     @contextmanager
     def deferrable(self) -> Iterator[None]:
         """Reads made in this block on this thread are optional (strategy scans, decision
         context, dashboard-driven reads): above the reserve share they are refused locally.
         Placing, cancelling and their look-ups inside the block stay essential."""
-        before = getattr(self._scope, "deferred", False)
-        self._scope.deferred = True
-        try:
+        with self._transport.deferrable():
             yield
-        finally:
-            self._scope.deferred = before
-
-    @contextmanager
-    def _essential(self) -> Iterator[None]:
-        before = getattr(self._scope, "deferred", False)
-        self._scope.deferred = False
-        try:
-            yield
-        finally:
-            self._scope.deferred = before
 
     def weight_snapshot(self) -> WeightSnapshot:
         """Per-endpoint request counts and documented weight, plus the last headers."""
-        return self._weights.snapshot()
+        return self._transport.weights.snapshot()
 
     @property
     def time_offset_ms(self) -> int:
-        return int(self._client.timestamp_offset)
+        return self._transport.time_offset_ms
 
     def resync_time(self) -> int:
         """Align request timestamps with the server's clock; returns the offset in ms."""
-        before = self._clock()
-        answer = self._send("GET /fapi/v1/time", self._client.futures_time, {}, False)
-        after = self._clock()
-        local_ms = int((before + after) / 2 * 1000)
-        offset = _parsed("GET /fapi/v1/time", wire.parse_server_time, answer) - local_ms
-        with self._lock, self._order_lock:
-            self._client.timestamp_offset = offset
-            self._orders.timestamp_offset = offset
-        log.warning("[CLOCK] Resynced with exchange time: offset %+d ms", offset)
-        return offset
+        return self._transport.resync_time()
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -252,22 +163,30 @@ class BinanceAdapter:
                           **params)
 
     def get_conditional(self, symbol: str, client_algo_id: str) -> ConditionalOrder | None:
+        return self._conditional_by_id(symbol, client_algo_id, self._transport.reads)
+
+    def _conditional_by_id(self, symbol: str, client_algo_id: str,
+                           lane: Lane) -> ConditionalOrder | None:
         self.filters(symbol)
         try:
             order = self._call(
-                "GET /fapi/v1/algoOrder", self._client.futures_get_algo_order,
-                _parse=wire.parse_conditional_order, clientAlgoId=client_algo_id,
+                "GET /fapi/v1/algoOrder", lane.client.futures_get_algo_order,
+                _parse=wire.parse_conditional_order, _lane=lane, clientAlgoId=client_algo_id,
             )
         except UnknownOrderError:
             return None
         return order if order.symbol == symbol else None
 
     def get_order(self, symbol: str, client_order_id: str) -> Order | None:
+        return self._order_by_client_id(symbol, client_order_id, self._transport.reads)
+
+    def _order_by_client_id(self, symbol: str, client_order_id: str,
+                            lane: Lane) -> Order | None:
         self.filters(symbol)
         try:
             return self._call(
-                "GET /fapi/v1/order", self._client.futures_get_order, _parse=wire.parse_order,
-                symbol=symbol, origClientOrderId=client_order_id,
+                "GET /fapi/v1/order", lane.client.futures_get_order, _parse=wire.parse_order,
+                _lane=lane, symbol=symbol, origClientOrderId=client_order_id,
             )
         except UnknownOrderError:
             return None
@@ -334,10 +253,35 @@ class BinanceAdapter:
         if not 1 <= limit <= 1500:
             raise refused(Code.INVALID_PARAMETER, f"limit must be in [1, 1500], got {limit}.")
         return self._call(
-            "GET /fapi/v1/klines", self._client.futures_klines, _parse=wire.parse_klines,
+            "GET /fapi/v1/klines", self._client.futures_klines,
+            _parse=lambda rows: self._parse_klines((symbol, interval), rows),
             _weight=documented_weight("GET /fapi/v1/klines", True, limit),
             symbol=symbol, interval=interval, limit=limit,
         )
+
+    def _parse_klines(self, key: tuple[str, str], rows: list) -> list[Kline]:
+        """``wire.parse_klines``, reusing the Klines (frozen) of rows identical to the last
+        answer's: a scan asks for the same 200 candles every few minutes, and parsing their
+        Decimals and times again was most of its cost."""
+        last = self._last_klines.get(key, {})
+        seen: dict[tuple, Kline] = {}
+        out = []
+        for row in rows:
+            same = tuple(row[:7])  # what parse_kline reads
+            kline = last.get(same)
+            if kline is None:
+                kline = wire.parse_kline(row)
+            seen[same] = kline
+            out.append(kline)
+        self._last_klines[key] = seen
+        return out
+
+    def _exchange_info(self) -> Any:
+        """The filters' request; its ``rateLimits`` become the budget's limits (the operator's
+        own figures aside), so the reserve is a share of what this venue really allows."""
+        answer = self._call("GET /fapi/v1/exchangeInfo", self._client.futures_exchange_info)
+        self._transport.budget.adopt(published_limits(answer))
+        return answer
 
     def filters(self, symbol: str) -> SymbolFilters:
         """Cached exchangeInfo filters, refetched when older than ``filters_max_age_s``; a
@@ -393,11 +337,13 @@ class BinanceAdapter:
                 params["reduceOnly"] = wire.wire_bool(True)
 
             def send() -> Order:  # an entry may wait for the budget; a reduce-only close may not
-                return self._call("POST /fapi/v1/order", self._orders.futures_create_order,
-                                  _parse=wire.parse_order, _essential=reduce_only, **params)
+                return self._order_call("POST /fapi/v1/order", self._orders.futures_create_order,
+                                        _parse=wire.parse_order, _essential=reduce_only,
+                                        **params)
 
-            return self._place(send, lambda: self.get_order(symbol, client_order_id),
-                               f"{side} MARKET {symbol} {client_order_id}")
+            return self._place(
+                send, lambda: self._order_by_client_id(symbol, client_order_id, self._order_lane),
+                f"{side} MARKET {symbol} {client_order_id}")
 
         return self._refiltered(symbol, attempt)
 
@@ -483,7 +429,7 @@ class BinanceAdapter:
             log.warning("[EXCHANGE] %s: %s - refreshing filters, re-rounding, one retry",
                         symbol, rejected)
             try:
-                with self._essential():
+                with self._transport.essential():
                     self.refresh_filters()
             except ExchangeError as failed:
                 raise rejected from failed
@@ -504,8 +450,9 @@ class BinanceAdapter:
 
     def _place_algo(self, params: dict[str, Any], symbol: str) -> ConditionalOrder:
         def send() -> ConditionalOrder:
-            return self._call("POST /fapi/v1/algoOrder", self._orders.futures_create_algo_order,
-                              _parse=wire.parse_conditional_order, **params)
+            return self._order_call("POST /fapi/v1/algoOrder",
+                                    self._orders.futures_create_algo_order,
+                                    _parse=wire.parse_conditional_order, **params)
 
         cid = params["clientAlgoId"]
         what = f"{params['side']} {params['type']} {symbol} {cid}"
@@ -514,12 +461,12 @@ class BinanceAdapter:
     def _open_conditional(self, symbol: str, client_algo_id: str) -> ConditionalOrder | None:
         """A lost stop counts as placed only while it is open: a process restarted after a
         stop vanished reuses that stop's id, and the dead order would read as protection."""
-        found = self.get_conditional(symbol, client_algo_id)
+        found = self._conditional_by_id(symbol, client_algo_id, self._order_lane)
         return found if found is not None and found.status.is_open else None
 
     def _place(self, send: Callable[[], T], lookup: Callable[[], T | None], what: str) -> T:
         """Send once; if the answer is lost, ask for the client id, then send at most once more."""
-        with self._essential():  # the look-ups of a placement are never optional reads
+        with self._transport.essential():  # the look-ups of a placement are never optional reads
             return self._place_once_more(send, lookup, what)
 
     def _place_once_more(self, send: Callable[[], T], lookup: Callable[[], T | None],
@@ -545,22 +492,22 @@ class BinanceAdapter:
                 what: str) -> None:
         """A lost cancel answer is resolved by asking again: CANCEL_REJECTED then means it
         worked."""
-        with self._essential():
+        with self._transport.essential():
             self._cancel_once_more(endpoint, fn, params, what)
 
     def _cancel_once_more(self, endpoint: str, fn: Callable[..., Any], params: dict[str, Any],
                           what: str) -> None:
         try:
-            self._call(endpoint, fn, **params)
+            self._order_call(endpoint, fn, **params)
             return
         except UnknownStatusError as lost:
             log.warning("[RECONCILE] Cancel of %s status unknown (%s) - re-sending", what, lost)
         try:
-            self._call(endpoint, fn, **params)
+            self._order_call(endpoint, fn, **params)
         except UnknownOrderError:
             log.info("[OK] Cancel of %s had reached the exchange", what)
 
-    # --- request plumbing ---------------------------------------------------------------------
+    # --- parameters ---------------------------------------------------------------------
 
     def _symbol_params(self, symbol: str | None) -> dict[str, Any]:
         if symbol is None:
@@ -580,61 +527,9 @@ class BinanceAdapter:
                           f"Quantity {qty} rounds to zero at step {f.step_size}.")
         return text
 
-    def _call(self, endpoint: str, fn: Callable[..., Any],
-              _parse: Callable[[Any], Any] | None = None, _weight: int | None = None,
-              _essential: bool | None = None, **params: Any) -> Any:
-        """One request (plus one re-send after an INVALID_TIMESTAMP resync), its answer parsed.
-        ``_essential=False`` marks a request the reserve may refuse (None: decided by scope)."""
-        try:
-            answer = self._send(endpoint, fn, params, "symbol" in params, _weight, _essential)
-        except TimestampError:
-            self.resync_time()
-            answer = self._send(endpoint, fn, params, "symbol" in params, _weight, _essential)
-        return answer if _parse is None else _parsed(endpoint, _parse, answer)
+    def _call(self, endpoint: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return self._transport.call(endpoint, fn, **kwargs)
 
-    def _send(self, endpoint: str, fn: Callable[..., Any], params: dict[str, Any],
-              with_symbol: bool, weight: int | None = None,
-              essential: bool | None = None) -> Any:
-        documented = weight if weight is not None else documented_weight(endpoint, with_symbol)
-        if essential is None:
-            essential = not (endpoint.startswith("GET ") and getattr(self._scope, "deferred",
-                                                                       False))
-        status: int | None = None
-        code: int | None = None
-        client = getattr(fn, "__self__", self._client)
-        lock = self._order_lock if client is self._orders else self._lock
-        with lock:  # admitted under the lock: no request slips out after a 418
-            self._budget.admit(endpoint, essential, endpoint in ORDER_ENDPOINTS, documented)
-            client.response = None
-            try:
-                return fn(**dict(params))
-            except BinanceAPIException as exc:
-                status, code = exc.status_code, exc.code
-                error: ExchangeError = classify(exc.code or None, str(exc.message),
-                                                exc.status_code)
-            except BinanceRequestException:
-                error = UnknownStatusError(None, f"{endpoint}: unreadable answer")
-            except requests.Timeout:
-                error = UnknownStatusError(None, f"{endpoint}: timed out")
-            except requests.ConnectionError:
-                error = UnknownStatusError(None, f"{endpoint}: connection failed")
-            except requests.RequestException as exc:
-                error = UnknownStatusError(None, f"{endpoint}: {type(exc).__name__}")
-            finally:
-                response = client.response
-                headers = response.headers if response is not None else None
-                self._weights.record(endpoint, headers, documented)
-                if status is None and response is not None:
-                    status = response.status_code
-                self._budget.observe(headers, status, code)
-        log.warning("[EXCHANGE] %s failed: %s", endpoint, error)
-        raise error
-
-
-def _parsed(endpoint: str, parse: Callable[[Any], T], answer: Any) -> T:
-    """An answer the adapter cannot read leaves the exchange's state unknown, not an order bad."""
-    try:
-        return parse(answer)
-    except (ValueError, KeyError, TypeError, ArithmeticError) as exc:  # WireFormatError and kin
-        log.error("[EXCHANGE] Unreadable answer from %s: %s", endpoint, exc)
-        raise UnknownStatusError(None, f"{endpoint}: unreadable answer ({exc})") from None
+    def _order_call(self, endpoint: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        """``fn`` of the orders client, sent down its lane."""
+        return self._transport.call(endpoint, fn, _lane=self._order_lane, **kwargs)

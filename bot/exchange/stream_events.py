@@ -27,6 +27,8 @@ def parse_stream_message(msg: Mapping[str, Any]) -> VenueEvent | None:
     if kind == "ALGO_UPDATE":
         o = msg.get("o") or {}
         status = str(o.get("X", ""))
+        if status == "TRIGGERING":  # its grace runs from the trigger, not from the push
+            at = _time(o.get("tt")) or _time(msg.get("T")) or at
         return VenueEvent(VenueEventKind.ALGO, _symbol(o), at, status=status,
                           client_id=str(o.get("caid", "")),
                           touches=status in _ALGO_TOUCHES, reason=str(o.get("rm") or ""))
@@ -51,6 +53,12 @@ def _symbol(o: Mapping[str, Any]) -> str | None:
 
 def _time(ms: Any) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(ms) / 1000, UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
+        value = int(ms)
+    except (TypeError, ValueError):
+        return None
+    if value <= 0:  # Binance sends 0 for a time that has not happened ("tt" before a trigger)
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
         return None

@@ -7,6 +7,11 @@ backoff forever, re-creates the key when the venue forgets it, reconnects before
 the 24 h limit, and reports every (re)connect so the caller can reconcile (events
 may have been missed while down). Liveness is the WebSocket ping: no pong within
 the timeout closes the connection and counts as down.
+
+The key's 60 minutes and the connection's 24 hours are counted by the venue, on its
+clock: a paper venue's may run ten times the wall's, so the keepalive and the reconnect
+before the limit are timed on ``key_seconds`` (the venue's clock in paper mode; the
+wall's monotonic clock for a real venue, where both agree).
 """
 
 from __future__ import annotations
@@ -48,14 +53,17 @@ class StreamConfig:
     ping_interval_s: float = 10.0
     ping_timeout_s: float = 10.0
     open_timeout_s: float = 5.0
+    recv_timeout_s: float = 1.0  # how often, at most, the key's timers are looked at
 
 
 class UserStream:
     def __init__(self, keys: ListenKeys, config: StreamConfig,
                  on_event: Callable[[VenueEvent], None],
-                 on_connect: Callable[[int], None], clock: Clock) -> None:
+                 on_connect: Callable[[int], None], clock: Clock,
+                 key_seconds: Callable[[], float] | None = None) -> None:
         """``on_connect(reconnects)`` runs after every (re)connect: reconcile there."""
         self._keys = keys
+        self._key_s = key_seconds or time.monotonic
         self._cfg = config
         self._on_event = on_event
         self._on_connect = on_connect
@@ -117,7 +125,7 @@ class UserStream:
                      ping_interval=self._cfg.ping_interval_s,
                      ping_timeout=self._cfg.ping_timeout_s) as ws:
             self._ws = ws
-            opened = time.monotonic()
+            opened = self._key_s()
             kept = opened
             reconnects = self.status().reconnects
             self._set(state=StreamState.UP, since=self._clock(), last_error="")
@@ -126,14 +134,16 @@ class UserStream:
             self._on_connect(reconnects)
             try:
                 while not self._stop.is_set():
-                    if time.monotonic() - opened > self._cfg.max_connection_s:
+                    now = self._key_s()
+                    if now - opened > self._cfg.max_connection_s:
                         log.info("[STREAM] Reconnecting before the venue's 24 h limit")
                         return key
-                    if time.monotonic() - kept > self._cfg.keepalive_s:
+                    if now - kept > self._cfg.keepalive_s:
                         self._keys.keepalive_listen_key(key)
-                        kept = time.monotonic()
+                        kept = now
+                        log.debug("[STREAM] listenKey kept alive")
                     try:
-                        raw = ws.recv(timeout=1.0)
+                        raw = ws.recv(timeout=self._cfg.recv_timeout_s)
                     except TimeoutError:
                         continue
                     if self._dispatch(raw) is VenueEventKind.LISTEN_KEY_EXPIRED:

@@ -59,16 +59,23 @@ def exchange_info(ctx: Any, p: Params) -> dict:
         "timezone": "UTC",
         "serverTime": ctx.auth.server_time(),
         "futuresType": "U_MARGINED",
-        "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
-             "limit": 2400},
-            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
-        ],
+        "rateLimits": _rate_limits(ctx.limiter),
         "exchangeFilters": [],
         "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
         "symbols": [spec.exchange_info() for spec in ctx.engine.specs.values()],
     }
+
+
+def _rate_limits(limiter: Any) -> list[dict]:
+    """The limits this venue enforces, as Binance publishes its own. A limit switched off is
+    left out rather than published as a number nobody enforces; with no limiter (a bare
+    handler in a test) Binance's figures."""
+    weight, orders_1m, orders_10s = ((2400, 1200, 300) if limiter is None else
+                                     (limiter.weight_limit, limiter.orders_1m, limiter.orders_10s))
+    rows = [("REQUEST_WEIGHT", "MINUTE", 1, weight), ("ORDERS", "MINUTE", 1, orders_1m),
+            ("ORDERS", "SECOND", 10, orders_10s)]
+    return [{"rateLimitType": kind, "interval": interval, "intervalNum": num, "limit": limit}
+            for kind, interval, num, limit in rows if limit is not None]
 
 
 def _symbols(ctx: Any, p: Params) -> list[str]:

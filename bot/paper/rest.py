@@ -42,6 +42,7 @@ class Venue:
     market: Any
     auth: Authenticator
     listen_keys: ListenKeys | None = None  # None: a book of its own on the engine's clock
+    limiter: RateLimiter | None = None  # None: the front's (its limits go out in exchangeInfo)
 
     def __post_init__(self) -> None:
         if self.listen_keys is None:
@@ -56,6 +57,8 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
 class PaperRestApp:
     def __init__(self, venue: Venue, limiter: RateLimiter, faults: FaultPlan,
                  control: PaperControl) -> None:
+        if venue.limiter is None:
+            venue.limiter = limiter
         self.venue = venue
         self.limiter = limiter
         self.faults = faults

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.domain import AlgoStatus, ConditionalOrder, Coverage, Direction, OrderType, Position
@@ -81,6 +81,21 @@ class TriggerGrace:
             return False
         since = order.updated_at or order.created_at
         return since is None or (self.now - since).total_seconds() > self.seconds
+
+    def stuck_at(self, order: ConditionalOrder) -> datetime | None:
+        """When a TRIGGERING order will count as stuck: no event marks that moment, so whoever
+        relies on the order's cover must look again then (None: not TRIGGERING, or stuck
+        already for want of a time to count from)."""
+        if order.status is not AlgoStatus.TRIGGERING:
+            return None
+        since = order.updated_at or order.created_at
+        return None if since is None else grace_end(since, self.seconds)
+
+
+def grace_end(since: datetime, seconds: float) -> datetime:
+    """The first moment a stop TRIGGERING since ``since`` is past its grace (stuck is strictly
+    past it, so a millisecond beyond)."""
+    return since + timedelta(seconds=seconds, milliseconds=1)
 
 
 def beyond_liquidation(direction: Direction, trigger: Decimal,

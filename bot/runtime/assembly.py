@@ -42,7 +42,7 @@ from bot.reconcile import Reconciler
 from bot.runtime.logs import RingBufferHandler
 from bot.runtime.market_data import KlineCache
 from bot.runtime.protection_stack import ProtectionStack, build_protection
-from bot.runtime.stream_reactor import LiveStream
+from bot.runtime.stream_reactor import LiveStream, RecheckTimer
 from bot.settings import Settings
 from bot.store import Store
 
@@ -74,6 +74,7 @@ class Components:
     logs: RingBufferHandler
     notifier: Notifier
     stream: LiveStream | None = None
+    rechecks: RecheckTimer | None = None  # keeps the monitor's re-checks when there is no stream
 
 
 class VenueClock(Protocol):
@@ -172,9 +173,7 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
         for each in (client, order_client):
             each.session.mount(str(futures_url), transport)
             each.session.trust_env = False  # no proxy lookup in os.environ per request
-    exchange = BinanceAdapter(client,
-                              limits=BudgetLimits(weight_per_min=settings.rate_weight_limit,
-                                                  reserve_share=settings.rate_reserve_share),
+    exchange = BinanceAdapter(client, limits=budget_limits(settings),
                               filters_max_age_s=settings.filters_refresh_s,
                               order_client=order_client)
     log.info("[EXCHANGE] %s mode: REST %s%s", settings.mode.value.upper(), exchange.base_url,
@@ -197,6 +196,8 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
                                       atr_interval=settings.strategy_interval, clock=clock,
                                       limits=InputLimits.from_settings(settings))
     stream = live_stream(settings, paper, exchange, stack, clock)
+    rechecks = None if stream is not None else RecheckTimer(stack.monitor, stack.recorder, clock,
+                                                            stack.checks)
     return Components(
         settings=settings, store=store, exchange=exchange, paper=paper, owns_paper=owns_paper,
         clock=clock,
@@ -206,10 +207,16 @@ def build(settings: Settings, logs: RingBufferHandler | None = None,
         regime=regime, strategy=TrendFollowingStrategy(TrendParams.from_settings(settings),
                                                        clock=clock),
         queue=SignalQueue(), candles=candles, context=context,
-        logs=logs or RingBufferHandler(), notifier=notifier, stream=stream,
+        logs=logs or RingBufferHandler(), notifier=notifier, stream=stream, rechecks=rechecks,
     )
 
 
+def budget_limits(settings: Settings) -> BudgetLimits:
+    """QT_RATE_WEIGHT_LIMIT binds only when the operator set it: otherwise the budget counts
+    against the limit the venue publishes in exchangeInfo (Binance's 2400 until it is read)."""
+    chosen = "rate_weight_limit" in settings.model_fields_set
+    return BudgetLimits(weight_per_min=settings.rate_weight_limit if chosen else None,
+                        reserve_share=settings.rate_reserve_share)
 
 
 def live_stream(settings: Settings, paper: Venue | None, exchange: BinanceAdapter,
@@ -223,12 +230,18 @@ def live_stream(settings: Settings, paper: Venue | None, exchange: BinanceAdapte
     if not url:
         log.warning("[STREAM] No user-data stream for this venue: the poll alone")
         return None
+    key_seconds = None if paper is None else _seconds(clock)  # keys age on the venue's clock
     return LiveStream(exchange, StreamConfig(url), stack.monitor, stack.recorder, clock,
-                      settings.stream_down_after_s, stack.config.triggering_grace_s)
+                      settings.stream_down_after_s, stack.config.triggering_grace_s,
+                      checks=stack.checks, key_seconds=key_seconds)
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def _seconds(clock: Clock) -> Callable[[], float]:
+    return lambda: clock().timestamp()
 
 
 def _exchange_clock(paper: Venue) -> Clock:

@@ -11,15 +11,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.decisions import scan_symbols
 from bot.decisions.killswitch import realized_pnl_since
-from bot.domain import Coverage, KillState, Kpis, PositionView, Signal
+from bot.domain import (
+    ConditionalOrder,
+    Coverage,
+    KillState,
+    Kpis,
+    Position,
+    PositionView,
+    Signal,
+    SymbolFilters,
+)
 from bot.execution.executor import OpenStatus
 from bot.metrics import compute_kpis, coverage_history
+from bot.protection.coverage import TriggerGrace
 from bot.reconcile import require_one_way
 from bot.runtime.assembly import Components
 from bot.runtime.position_views import build_position_views
@@ -37,8 +47,16 @@ class Bot:
         self._scheduler = None
         self._lock = threading.Lock()
         self._views: tuple[PositionView, ...] = ()
+        self._picture: _Picture | None = None  # what the monitor saw last (refresh_views)
+        self._built_from: _Picture | None = None  # the picture ``_views`` were built from
+        self._build_lock = threading.Lock()  # one rebuild at a time, outside ``_lock``
+        self._build_failed = False
+        self._views_read = False  # positions() was called since the last picture
         self._last_cycle_at: datetime | None = None
         self._kpis = Kpis()
+        self._kpis_read = False  # kpis() was called since the KPIs were last computed
+        self._kpis_due = True  # a rollup left them to the next reader
+        self._kpis_failed = False
         self._equity: Decimal | None = None
 
     # --- life cycle ---
@@ -65,6 +83,8 @@ class Bot:
             start_once(self._scheduler)
         if c.stream is not None and scheduler:
             c.stream.start(self)
+        if c.rechecks is not None and scheduler:
+            c.rechecks.start(self)
         self.status = "running"
         log.info("[START] Bot running in %s mode on %d symbols, exchange %s",
                  c.settings.mode.value.upper(), len(c.settings.symbols), c.exchange.base_url)
@@ -73,6 +93,8 @@ class Bot:
     def shutdown(self) -> None:
         if self.c.stream is not None:
             self.c.stream.stop()
+        if self.c.rechecks is not None:
+            self.c.rechecks.stop()
         if self._scheduler is not None:
             stop(self._scheduler, wait=True)
             self._scheduler = None
@@ -126,20 +148,63 @@ class Bot:
             log.warning("[MONITOR] Cycle error: %s", report.error)
 
     def refresh_views(self) -> None:
-        """The positions the dashboard shows, from the monitor's latest picture (a cycle's,
-        or a targeted check's after a stream event)."""
+        """The monitor's picture changed (a cycle, or a targeted check after a stream event):
+        the dashboard's positions are rebuilt from it, here while the dashboard reads them,
+        else when next read (``positions``).
+
+        Rebuilding costs two store reads (open trades, the coverage history of the event
+        log) that only the dashboard needs: done on this thread while it polls, so a poll
+        stays a read of memory; skipped while nothing reads them (a replay never does, a
+        closed browser neither). What is cheap and belongs to this moment (positions, book,
+        grace, the symbols' filters) is taken now, so a rebuild on the dashboard's thread
+        never sends an exchange request (exchangeInfo when the filters age)."""
         c = self.c
         positions, book, seen_at = c.monitor.last_seen()
-        trades = c.store.open_trades()
-        opened = {t.symbol: t.opened_at for t in trades}
-        views = build_position_views(positions, book, seen_at, opened,
-                                     grace=c.protection.protector.grace(),
-                                     filters=c.exchange.filters,
-                                     risk_stops={t.symbol: t.stop_price for t in trades},
-                                     history=coverage_history(
-                                         c.store, since=c.clock() - timedelta(hours=24)))
+        filters = {}
+        for pos in positions:
+            try:
+                filters[pos.symbol] = c.exchange.filters(pos.symbol)
+            except Exception:  # the page shows the symbol's numbers unrounded, as before
+                continue
+        picture = _Picture(tuple(positions), tuple(book), seen_at,
+                           c.protection.protector.grace(), filters)
         with self._lock:
-            self._views = views
+            self._picture = picture
+            wanted, self._views_read = self._views_read, False
+        if wanted:
+            self._views_now()
+
+    def _views_now(self) -> tuple[PositionView, ...]:
+        """The views of the newest picture, rebuilt once per picture by whoever comes first
+        (``refresh_views`` while they are read, else the reader); a failed rebuild keeps the
+        last views (and is tried again)."""
+        with self._lock:
+            if self._picture is self._built_from:
+                return self._views
+        with self._build_lock:
+            with self._lock:
+                picture = self._picture
+                if picture is self._built_from or picture is None:
+                    return self._views
+            c = self.c
+            try:
+                trades = c.store.open_trades()
+                views = build_position_views(
+                    picture.positions, picture.book, picture.seen_at,
+                    {t.symbol: t.opened_at for t in trades}, grace=picture.grace,
+                    filters=picture.filters.__getitem__,
+                    risk_stops={t.symbol: t.stop_price for t in trades},
+                    history=coverage_history(c.store, since=c.clock() - timedelta(hours=24)))
+            except Exception:
+                if not self._build_failed:
+                    log.exception("[VIEWS] Positions not rebuilt - showing the last ones")
+                self._build_failed = True
+                with self._lock:
+                    return self._views
+            self._build_failed = False
+            with self._lock:
+                self._views, self._built_from = views, picture
+                return views
 
     def fast_poll(self, on: bool) -> None:
         """While the stream is down the poll is the only net: run it more often."""
@@ -198,7 +263,11 @@ class Bot:
             self.c.regime.check_stale()
 
     def rollup(self) -> None:
-        """Equity point, KPIs and the automatic kill-switch trips, off the request path."""
+        """Equity point, KPIs and the automatic kill-switch trips, off the request path.
+
+        The KPIs (a dozen reads of the event log, some all-time) are only for the dashboard:
+        they are computed here while it reads them, so a poll never waits for them; with no
+        reader (a replay, a closed browser) the first read computes them (``kpis``)."""
         c = self.c
         now = c.clock()
         try:
@@ -211,27 +280,60 @@ class Bot:
             c.store.record_equity(now, equity)
             self._equity = equity
             midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            pnl_today = realized_pnl_since(c.store.trades(limit=500, closed_only=True), midnight)
+            pnl_today = realized_pnl_since(c.store.closed_trades_since(midnight), midnight)
             tripped = c.killswitch.check_trips(
                 pnl_today, equity, c.settings.daily_loss_limit,
                 c.settings.storm_emergency_closes, c.settings.storm_window_s)
             if tripped:
                 log.critical("[KILL] Automatic HALT: %s", tripped)
-        kpis = compute_kpis(c.store, now, equity=equity)
+        with self._lock:
+            wanted, self._kpis_read = self._kpis_read, False
+            self._kpis_due = not wanted
+        if wanted:
+            self._compute_kpis(now, equity)
+
+    def _compute_kpis(self, now: datetime, equity: Decimal | None) -> Kpis:
+        kpis = compute_kpis(self.c.store, now, equity=equity)
         with self._lock:
             self._kpis = kpis
+        return kpis
 
     # --- state for the control API (memory only) ---
     def positions(self) -> tuple[PositionView, ...]:
         with self._lock:
-            return self._views
+            self._views_read = True
+        return self._views_now()
 
     def last_cycle_at(self) -> datetime | None:
         with self._lock:
             return self._last_cycle_at
 
     def kpis(self) -> Kpis:
+        views = self.positions()
         with self._lock:
-            kpis, views = self._kpis, self._views
+            kpis, due = self._kpis, self._kpis_due
+            self._kpis_read, self._kpis_due = True, False
+        if due:
+            try:
+                kpis = self._compute_kpis(self.c.clock(), self._equity)
+                self._kpis_failed = False
+            except Exception:
+                if not self._kpis_failed:
+                    log.exception("[KPI] KPIs not computed - showing the last ones")
+                self._kpis_failed = True
+                with self._lock:
+                    self._kpis_due = True
         covered = sum(1 for v in views if v.coverage is Coverage.COVERED)
         return replace(kpis, open_positions=len(views), covered_positions=covered)
+
+
+@dataclass(frozen=True, eq=False)
+class _Picture:
+    """The monitor's latest view of the account, taken on its thread (see ``refresh_views``);
+    compared by identity: a new picture means the views are stale."""
+
+    positions: tuple[Position, ...]
+    book: tuple[ConditionalOrder, ...]
+    seen_at: datetime | None
+    grace: TriggerGrace
+    filters: dict[str, SymbolFilters]

@@ -1,7 +1,9 @@
 """Wires the protection core and its users once, the same way for the app, tests and benches.
 
 Each component receives its collaborators explicitly; this function is the one
-place that knows them all, so none of them has to reach through another.
+place that knows them all, so none of them has to reach through another. The monitor's
+re-check requests go into ``checks``, which the stream's reactor (or, without a stream,
+the re-check timer) works through.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.protection.ports import Exchange, TradeBook
 from bot.protection.recorder import EventRecorder
 from bot.protection.stops import Protector
 from bot.protection.trailing import ExitOrders
+from bot.runtime.check_queue import CheckQueue
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class ProtectionStack:
     executor: Executor
     monitor: PositionMonitor
     flattener: Flattener
+    checks: CheckQueue
 
 
 def build_protection(
@@ -43,6 +47,9 @@ def build_protection(
     trailing_rate = config.trailing_callback_rate if config.trailing_enabled else None
     executor = Executor(exchange, protector, exits, recorder, closer, book, locks,
                         trailing_rate=trailing_rate, entry_gate=entry_gate)
-    monitor = PositionMonitor(exchange, protector, recorder, closer, book, locks, config)
+    checks = CheckQueue(clock)
+    monitor = PositionMonitor(exchange, protector, recorder, closer, book, locks, config,
+                              recheck=checks.at)
     flattener = Flattener(exchange, protector, recorder, closer, book, locks)
-    return ProtectionStack(config, recorder, protector, closer, executor, monitor, flattener)
+    return ProtectionStack(config, recorder, protector, closer, executor, monitor, flattener,
+                           checks)

@@ -9,7 +9,7 @@ from bot.domain import Direction, Trade
 from bot.domain.books import MAX_PAGE_SIZE, TradePage, TradeQuery
 from bot.store.engine import read_tx
 from bot.store.schema import trades
-from bot.store.trading import _trade
+from bot.store.trading import _TRADE_ROWS, _trade
 
 
 class BooksMixin:
@@ -28,7 +28,7 @@ class BooksMixin:
             last = max(0, -(-total // size) - 1)
             page = max(0, min(int(query.page), last))
             stmt = (
-                _filtered(select(trades), query)
+                _filtered(_TRADE_ROWS, query)
                 .order_by(trades.c.closed_at.desc(), trades.c.id.desc())
                 .offset(page * size)
                 .limit(size)
@@ -46,7 +46,7 @@ class BooksMixin:
     def recent_closed_trades(self, limit: int = 50) -> list[Trade]:
         """The newest closes first (by close time, not by opening)."""
         stmt = (
-            select(trades).where(trades.c.closed_at.is_not(None))
+            _TRADE_ROWS.where(trades.c.closed_at.is_not(None))
             .order_by(trades.c.closed_at.desc(), trades.c.id.desc()).limit(limit)
         )
         with read_tx(self._engine) as conn:

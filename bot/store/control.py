@@ -7,7 +7,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from bot.domain import KillState
 from bot.domain.ports import Clock
@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 KILL_STATES = (KillState.RUNNING, KillState.HALTED, KillState.FLATTENING)
 KILL_AUDIT_KEY = "kill_switch"
 _KILL_ROW = 1
+
+# Built once: the kill switch is read before every entry and scan, the lease renewed every
+# monitor cycle, and building a statement cost more than SQLite's answer to it.
+_KILL_READ = select(kill_switch).where(kill_switch.c.id == _KILL_ROW)
+_LEASE_LOCK = select(leases.c.owner).where(leases.c.account == bindparam("acct")).with_for_update()
+_LEASE_EXTEND = (update(leases).where(leases.c.account == bindparam("acct"))
+                 .values(expires_at=bindparam("until")))
 
 
 def local_holder_alive(owner: str) -> bool | None:
@@ -126,7 +133,7 @@ class ControlMixin:
     # kill switch ---------------------------------------------------------
     def kill_state(self) -> KillRecord:
         with read_tx(self._engine) as conn:
-            row = conn.execute(select(kill_switch).where(kill_switch.c.id == _KILL_ROW)).first()
+            row = conn.execute(_KILL_READ).first()
         if row is None:
             return KillRecord(state=KillState.RUNNING, reason="", actor="", at=None)
         return KillRecord(state=KillState(row.state), reason=row.reason, actor=row.actor,
@@ -189,16 +196,11 @@ class ControlMixin:
         """Extend our lease; False when someone else holds it (we lost it and must stop)."""
         _check_lease_args(account, owner, ttl_s)
         with write_tx(self._engine) as conn:
-            row = conn.execute(
-                select(leases).where(leases.c.account == account).with_for_update()
-            ).first()
+            row = conn.execute(_LEASE_LOCK, {"acct": account}).first()
             if row is None or row.owner != owner:
                 return False
-            conn.execute(
-                update(leases)
-                .where(leases.c.account == account)
-                .values(expires_at=now + timedelta(seconds=ttl_s))
-            )
+            conn.execute(_LEASE_EXTEND, {"acct": account,
+                                         "until": now + timedelta(seconds=ttl_s)})
             return True
 
     def release_lease(self, account: str, owner: str) -> None:

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, or_, select
+from sqlalchemy import Engine, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import Select
 
@@ -23,6 +24,8 @@ from bot.store.types import dumps, require_aware
 log = logging.getLogger(__name__)
 
 _RED_FLAG_NAMES = tuple(k.value for k in RED_FLAG_KINDS)
+# Built once: every monitor cycle appends an event, and building it cost a fifth of the append.
+_INSERT = insert(events).returning(events.c.id, sort_by_parameter_order=True)
 
 
 def _row_to_event(row: Row) -> Event:
@@ -75,9 +78,8 @@ class EventLogMixin:
         if not items:
             return []
         values = [_event_values(e) for e in items]
-        stmt = insert(events).returning(events.c.id, sort_by_parameter_order=True)
         with write_tx(self._engine) as conn:
-            ids = [r.id for r in conn.execute(stmt, values)]
+            ids = [r.id for r in conn.execute(_INSERT, values)]
         stored = [_with_id(e, i) for e, i in zip(items, ids, strict=True)]
         for listener in self._event_listeners:
             for event in stored:
@@ -99,24 +101,18 @@ class EventLogMixin:
         detail: tuple[str, str] | None = None,
     ) -> list[Event]:
         """Events in log order (or newest first); ``since`` inclusive, ``until`` exclusive."""
-        stmt = select(events)
+        params: dict[str, Any] = {"symbol": symbol, "since": since, "until": until,
+                                  "after_id": after_id, "limit": limit}
         if kinds is not None:
-            stmt = stmt.where(events.c.kind.in_([EventKind(k).value for k in kinds]))
-        if symbol is not None:
-            stmt = stmt.where(events.c.symbol == symbol)
-        if since is not None:
-            stmt = stmt.where(events.c.at >= since)
-        if until is not None:
-            stmt = stmt.where(events.c.at < until)
-        if after_id is not None:
-            stmt = stmt.where(events.c.id > after_id)
+            params["kinds"] = [EventKind(k).value for k in kinds]
         if detail is not None:
-            stmt = stmt.where(_detail_is(*detail))
-        stmt = stmt.order_by(events.c.id.desc() if newest_first else events.c.id)
-        if limit is not None:
-            stmt = stmt.limit(limit)
+            params["detail"] = str(detail[1])
+        stmt = _events_select(kinds is not None, symbol is not None, since is not None,
+                              until is not None, after_id is not None,
+                              None if detail is None else detail[0], newest_first,
+                              limit is not None, self._engine.dialect.name == "sqlite")
         with read_tx(self._engine) as conn:
-            return [_row_to_event(r) for r in conn.execute(stmt)]
+            return [_row_to_event(r) for r in conn.execute(stmt, _bound(stmt, params))]
 
     def count(
         self,
@@ -127,30 +123,21 @@ class EventLogMixin:
         until: datetime | None = None,
     ) -> int:
         """How many events of ``kind``; ``detail=(key, value)`` matches details[key] == value."""
-        stmt = select(func.count()).select_from(events).where(events.c.kind == kind.value)
-        if since is not None:
-            stmt = stmt.where(events.c.at >= since)
-        if until is not None:
-            stmt = stmt.where(events.c.at < until)
-        if code is not None:
-            stmt = stmt.where(events.c.code == code)
-        if detail is not None:
-            stmt = stmt.where(_detail_is(*detail))
+        stmt = _count_select(since is not None, until is not None, code is not None,
+                             None if detail is None else detail[0])
+        params = {"kind": kind.value, "since": since, "until": until, "code": code,
+                  "detail": None if detail is None else str(detail[1])}
         with read_tx(self._engine) as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return int(conn.execute(stmt, _bound(stmt, params)).scalar_one())
 
     def counts_by_code(
         self, kind: EventKind, since: datetime | None = None, until: datetime | None = None
     ) -> dict[int, int]:
         """One GROUP BY: how many events of ``kind`` per Binance code (None codes left out)."""
-        stmt = (
-            select(events.c.code, func.count())
-            .where(events.c.kind == kind.value, events.c.code.is_not(None))
-            .group_by(events.c.code)
-        )
-        stmt = _window(stmt, since, until)
+        stmt = _codes_select(since is not None, until is not None)
+        params = {"kind": kind.value, "since": since, "until": until}
         with read_tx(self._engine) as conn:
-            return {int(code): int(n) for code, n in conn.execute(stmt)}
+            return {int(code): int(n) for code, n in conn.execute(stmt, _bound(stmt, params))}
 
     def latency_percentiles(
         self,
@@ -166,19 +153,11 @@ class EventLogMixin:
         ``skip_if_false`` names a details flag: events where it is explicitly false
         are left out (events without the flag count).
         """
-        base = _window(
-            select(events.c.latency_ms).where(
-                events.c.kind == kind.value, events.c.latency_ms.is_not(None)
-            ),
-            since,
-            until,
-        )
-        if skip_if_false is not None:
-            flag = events.c.details[skip_if_false].as_boolean()
-            base = base.where(or_(flag.is_(None), flag.is_(True)))
+        counted, ranked = _latency_selects(since is not None, until is not None, skip_if_false)
+        params = {"kind": kind.value, "since": since, "until": until}
         out: list[float | None] = []
         with read_tx(self._engine) as conn:
-            n = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
+            n = int(conn.execute(counted, _bound(counted, params)).scalar_one())
             for p in percentiles:
                 if not 0 < p <= 100:
                     raise ValueError(f"percentile must be in (0, 100], got {p}")
@@ -186,8 +165,8 @@ class EventLogMixin:
                     out.append(None)
                     continue
                 rank = max(1, math.ceil(Fraction(str(p)) * n / 100))
-                stmt = base.order_by(events.c.latency_ms).offset(rank - 1).limit(1)
-                out.append(float(conn.execute(stmt).scalar_one()))
+                at_rank = {**params, "offset": rank - 1}
+                out.append(float(conn.execute(ranked, _bound(ranked, at_rank)).scalar_one()))
         return out
 
     def last_event_id(self) -> int:
@@ -262,17 +241,91 @@ def flag_details(details: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple((k, str(details[k])) for k in FLAG_DETAIL_KEYS if details.get(k) is not None)
 
 
-def _detail_is(key: str, value: str) -> Any:
-    return events.c.details[key].as_string() == str(value)
+def _with_id(event: Event, event_id: int) -> Event:
+    return replace(event, id=event_id)
 
 
-def _window(stmt: Select, since: datetime | None, until: datetime | None) -> Select:
-    if since is not None:
-        stmt = stmt.where(events.c.at >= since)
-    if until is not None:
-        stmt = stmt.where(events.c.at < until)
+# The event log's reads, built once per shape (which filters are given) with their values as
+# bound parameters: the rollup's KPIs make a dozen of them every run, and building a statement
+# cost as much as SQLite's answer to it. ``_bound`` passes a statement the values it names.
+
+def _bound(stmt: Select, params: dict[str, Any]) -> dict[str, Any]:
+    names = _param_names(stmt)
+    return {k: v for k, v in params.items() if k in names}
+
+
+@lru_cache(maxsize=256)
+def _param_names(stmt: Select) -> frozenset[str]:
+    return frozenset(stmt.compile().params)
+
+
+def _where(stmt: Select, since: bool, until: bool) -> Select:
+    if since:
+        stmt = stmt.where(events.c.at >= bindparam("since"))
+    if until:
+        stmt = stmt.where(events.c.at < bindparam("until"))
     return stmt
 
 
-def _with_id(event: Event, event_id: int) -> Event:
-    return replace(event, id=event_id)
+@lru_cache(maxsize=128)
+def _events_select(kinds: bool, symbol: bool, since: bool, until: bool, after_id: bool,
+                   detail_key: str | None, newest_first: bool, limit: bool,
+                   sqlite: bool = False) -> Select:
+    stmt = select(events)
+    if kinds:
+        stmt = stmt.where(events.c.kind.in_(bindparam("kinds", expanding=True)))
+    if symbol and kinds and sqlite:
+        # SQLite, without statistics, reads a symbol's events through ix_events_symbol_at
+        # (every event of the symbol, which grows with the log) rather than the few of the
+        # kinds asked for (the cooldown's last stop failure, the chart's fills) through
+        # ix_events_kind_at; ``symbol || ''`` is the same test that it cannot look up.
+        stmt = stmt.where(events.c.symbol.concat("") == bindparam("symbol"))
+    elif symbol:
+        stmt = stmt.where(events.c.symbol == bindparam("symbol"))
+    stmt = _where(stmt, since, until)
+    if after_id:
+        stmt = stmt.where(events.c.id > bindparam("after_id"))
+    if detail_key is not None:
+        stmt = stmt.where(events.c.details[detail_key].as_string() == bindparam("detail"))
+    stmt = stmt.order_by(events.c.id.desc() if newest_first else events.c.id)
+    return stmt.limit(bindparam("limit")) if limit else stmt
+
+
+@lru_cache(maxsize=64)
+def _count_select(since: bool, until: bool, code: bool, detail_key: str | None) -> Select:
+    stmt = select(func.count()).select_from(events).where(events.c.kind == bindparam("kind"))
+    stmt = _where(stmt, since, until)
+    if code:
+        stmt = stmt.where(events.c.code == bindparam("code"))
+    if detail_key is not None:
+        stmt = stmt.where(events.c.details[detail_key].as_string() == bindparam("detail"))
+    return stmt
+
+
+@lru_cache(maxsize=8)
+def _codes_select(since: bool, until: bool) -> Select:
+    stmt = (
+        select(events.c.code, func.count())
+        .where(events.c.kind == bindparam("kind"), events.c.code.is_not(None))
+        .group_by(events.c.code)
+    )
+    return _where(stmt, since, until)
+
+
+@lru_cache(maxsize=16)
+def _latency_selects(since: bool, until: bool, skip_if_false: str | None
+                     ) -> tuple[Select, Select]:
+    """How many latencies there are, and the one at a rank (``offset``)."""
+    base = _where(
+        select(events.c.latency_ms).where(
+            events.c.kind == bindparam("kind"), events.c.latency_ms.is_not(None)
+        ),
+        since,
+        until,
+    )
+    if skip_if_false is not None:
+        flag = events.c.details[skip_if_false].as_boolean()
+        base = base.where(or_(flag.is_(None), flag.is_(True)))
+    counted = select(func.count()).select_from(base.subquery())
+    ranked = base.order_by(events.c.latency_ms).offset(bindparam("offset")).limit(1)
+    return counted, ranked

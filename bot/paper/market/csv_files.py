@@ -209,22 +209,21 @@ def scan_file(path: Path) -> FileScan:
     """Check every row of a file without keeping any (a replay's up-front validation)."""
     first = last = rows = pd = vd = qd = 0
     for row in iter_rows(path):
-        row_pd = max(d for _, d in row.prices)
-        o, h, low, c = [_scale(p, row_pd) for p in row.prices]
-        _check_prices(row, o, h, low, c)
+        (o, od), (h, hd), (low, ld), (c, cd) = row.prices
+        row_pd = max(od, hd, ld, cd)
+        _check_prices(row, o * 10 ** (row_pd - od), h * 10 ** (row_pd - hd),
+                      low * 10 ** (row_pd - ld), c * 10 ** (row_pd - cd))
         pd = max(pd, row_pd)
-        vd = max(vd, *(d for _, d in row.volumes))
-        qd = max(qd, *(d for _, d in row.quotes))
+        (_, v1), (_, v2) = row.volumes
+        (_, q1), (_, q2) = row.quotes
+        vd = max(vd, v1, v2)
+        qd = max(qd, q1, q2)
         first = first or row.open_time
         last = row.open_time
         rows += 1
     if not rows:
         raise MarketDataError(f"{path.name}: no kline rows")
     return FileScan(first, last, rows, pd, vd, qd)
-
-
-def _scale(value: _Fixed, decimals: int) -> int:
-    return value[0] * 10 ** (decimals - value[1])
 
 
 def load_symbol(paths: list[Path], min_price_decimals: int = 0) -> MinuteBars:
@@ -250,8 +249,11 @@ def append_rows(bars: MinuteBars, rows: list[_Row], price_decimals: int, volume_
                 quote_decimals: int) -> None:
     """Append rows (later than the bars' last) at the bars' scale; missing minutes become flat,
     empty bars. The decimals must be at least the rows' own (``scan_file`` finds them)."""
+    pd, vd, qd = price_decimals, volume_decimals, quote_decimals
     for row in rows:
-        o, h, low, c = [_scale(p, price_decimals) for p in row.prices]
+        (o, od), (h, hd), (low, ld), (c, cd) = row.prices
+        o, h = o * 10 ** (pd - od), h * 10 ** (pd - hd)
+        low, c = low * 10 ** (pd - ld), c * 10 ** (pd - cd)
         _check_prices(row, o, h, low, c)
         expected = bars.base_ms + len(bars) * MINUTE_MS
         if len(bars) and row.open_time < expected:
@@ -260,9 +262,10 @@ def append_rows(bars: MinuteBars, rows: list[_Row], price_decimals: int, volume_
             flat = bars.c[-1]
             for _ in range((row.open_time - expected) // MINUTE_MS):
                 bars.append(flat, flat, flat, flat)
-        v, tb = [_scale(x, volume_decimals) for x in row.volumes]
-        q, tq = [_scale(x, quote_decimals) for x in row.quotes]
-        bars.append(o, h, low, c, v, q, row.trades, tb, tq)
+        (v, v_d), (tb, tb_d) = row.volumes
+        (q, q_d), (tq, tq_d) = row.quotes
+        bars.append(o, h, low, c, v * 10 ** (vd - v_d), q * 10 ** (qd - q_d), row.trades,
+                    tb * 10 ** (vd - tb_d), tq * 10 ** (qd - tq_d))
 
 
 def _check_prices(row: _Row, o: int, h: int, low: int, c: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Protocol
 
 MINUTE_MS = 60_000
@@ -97,9 +98,15 @@ class Candle:
     price_precision: int | None = None
 
     def to_wire(self) -> list:
-        """Binance's kline array, strings where Binance sends strings."""
+        """Binance's kline array, strings where Binance sends strings (a fresh list each time:
+        the caller may change it; the formatting is done once per candle, which ``MinuteBars``
+        keeps once final)."""
+        return list(self._wire)
+
+    @cached_property
+    def _wire(self) -> tuple:
         p = self.price_precision
-        return [
+        return (
             self.open_time,
             _fmt(self.open, p),
             _fmt(self.high, p),
@@ -112,7 +119,7 @@ class Candle:
             format(self.taker_buy_volume, "f"),
             format(self.taker_buy_quote_volume, "f"),
             "0",
-        ]
+        )
 
 
 class MarketSource(Protocol):

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.exchange.binance_adapter import RECV_WINDOW_MS, BinanceAdapter, make_client
+from bot.exchange.binance_adapter import BinanceAdapter, make_client
+from bot.exchange.transport import RECV_WINDOW_MS
 from tests.fixtures.paper import API_KEY, API_SECRET, paper_exchange  # noqa: F401
 
 

@@ -4,9 +4,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from bot.domain import Event, EventKind
 from bot.store import Store
@@ -169,3 +170,37 @@ def test_append_when_details_not_json_then_refused_and_nothing_stored(store: Sto
         store.append_many([ev(EventKind.STOP_KEPT),
                            ev(EventKind.STOP_KEPT, details={"x": object()})])
     assert store.last_event_id() == 0
+
+
+def test_events_of_kinds_and_symbol_when_symbol_busy_then_read_by_kind(store: Store) -> None:
+    """The cooldown's "last stop failure" and the chart's fills ask for a rare kind on one
+    symbol: on SQLite that is read through the kind index, not every event of the symbol."""
+    store.append_many([ev(EventKind.STOP_KEPT, i, "ETHUSDT") for i in range(30)] + [
+        ev(EventKind.STOP_REJECTED, 31, "ETHUSDT", details={"final": True}),
+        ev(EventKind.EMERGENCY_CLOSE, 32, "BTCUSDT"),
+        ev(EventKind.EMERGENCY_CLOSE, 33, None),
+        ev(EventKind.EMERGENCY_CLOSE, 34, "ETHUSDT"),
+    ])
+    kinds = [EventKind.EMERGENCY_CLOSE, EventKind.STOP_REJECTED]
+    got = store.events(kinds=kinds, symbol="ETHUSDT", limit=20, newest_first=True)
+    assert [(e.kind, e.at) for e in got] == [
+        (EventKind.EMERGENCY_CLOSE, T0 + timedelta(minutes=34)),
+        (EventKind.STOP_REJECTED, T0 + timedelta(minutes=31))]
+    assert store.events(kinds=kinds, symbol="XRPUSDT") == []
+    if store.engine.dialect.name == "sqlite":
+        sent: list[tuple[str, Any]] = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                sent.append((statement, parameters))
+
+        event.listen(store.engine, "before_cursor_execute", capture)
+        try:
+            store.events(kinds=kinds, symbol="ETHUSDT", limit=20, newest_first=True)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", capture)
+        [(statement, parameters)] = sent
+        with store.engine.connect() as conn:
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+        assert "ix_events_kind_at" in plan and "ix_events_symbol_at" not in plan

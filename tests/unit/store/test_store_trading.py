@@ -96,6 +96,29 @@ def test_trade_lifecycle(store: Store) -> None:
     assert [t.id for t in store.trades(closed_only=True)] == [tid]
 
 
+def test_closed_trades_since_when_closed_in_and_before_the_window_then_newest_first(
+    store: Store,
+) -> None:
+    def trade(opened_s: int, closed_s: int | None) -> int:
+        tid = store.open_trade("ETHUSDT", Direction.LONG, Decimal("1"), Decimal("3000"), None,
+                               T0 + timedelta(seconds=opened_s), f"k{opened_s}")
+        if closed_s is not None:
+            store.close_trade(tid, Decimal("3001"), "stop", Decimal(opened_s), None,
+                              T0 + timedelta(seconds=closed_s))
+        return tid
+
+    held_long = trade(0, 500)  # opened first, closed in the window: whatever opened after it
+    before = trade(1, 99)
+    edge = trade(2, 100)
+    still_open = trade(3, None)
+    late = trade(4, 300)
+    since = T0 + timedelta(seconds=100)
+    assert [t.id for t in store.closed_trades_since(since)] == [late, edge, held_long]
+    assert before not in {t.id for t in store.closed_trades_since(since)}
+    assert still_open not in {t.id for t in store.closed_trades_since(T0)}
+    assert store.closed_trades_since(T0 + timedelta(seconds=501)) == []
+
+
 def test_close_trade_when_already_closed_or_unknown_then_refused(store: Store) -> None:
     tid = store.open_trade("BTCUSDT", Direction.SHORT, Decimal("0.01"), Decimal("90000"),
                            Decimal("91000"), T0, "k")
