@@ -22,7 +22,7 @@ expect = playwright_api.expect
 POLL_MS = 1000
 # what Chromium and dash-renderer log for each request to a server that is gone: expected
 _REFUSED = re.compile(
-    r"net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)"
+    r"net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|SOCKET_NOT_CONNECTED)"
     r"|Callback failed: the server did not respond"
 )
 
