@@ -8,26 +8,16 @@ One Python API (``PaperControl``) used directly by embedding code and, via
 from __future__ import annotations
 
 import logging
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bot.paper.auth import Authenticator, RateLimiter
 from bot.paper.faults import Fault, FaultKind, FaultPlan
-from bot.paper.filters import changed_spec
+from bot.paper.filters import changed_spec, positive_decimal
 from bot.paper.model import LedgerEntry
 from bot.paper.trigger_pipeline import check_trigger_delay
 
 log = logging.getLogger(__name__)
-
-
-def _decimal(value: Any, name: str) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not result.is_finite() or result <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return result
 
 
 def _on_tick(value: Decimal, tick: Decimal, ceiling: Decimal, name: str) -> Decimal:
@@ -57,9 +47,10 @@ class PaperControl:
         if symbol not in engine.specs:
             raise ValueError(f"unknown symbol {symbol!r}")
         spec = engine.specs[symbol]
-        last = _on_tick(_decimal(price, "price"), spec.tick_size, spec.max_price, "price")
-        mark_value = (_on_tick(_decimal(mark, "mark"), spec.tick_size, spec.max_price, "mark")
-                      if mark is not None else None)
+        last = _on_tick(positive_decimal(price, "price"), spec.tick_size, spec.max_price, "price")
+        mark_value = (None if mark is None else
+                      _on_tick(positive_decimal(mark, "mark"), spec.tick_size, spec.max_price,
+                               "mark"))
         with engine.lock:
             engine.sync()
             tick = self.market.set_price(symbol, last, engine.now_ms(), mark=mark_value)

@@ -18,7 +18,8 @@ from bot.paper import symbol_status
 from bot.paper.specs import SymbolSpec
 
 
-def _positive(value: Any, name: str) -> Decimal:
+def positive_decimal(value: Any, name: str) -> Decimal:
+    """An operator's number for a price or a filter: a clear error, never a silent zero."""
     try:
         result = Decimal(str(value))
     except InvalidOperation:
@@ -38,11 +39,11 @@ def changed_spec(spec: SymbolSpec, tick_size: Any = None, step_size: Any = None,
     """The spec with the given rules changed; ValueError (nothing changed) on bad input."""
     changes: dict[str, Any] = {}
     if tick_size is not None:
-        tick = _positive(tick_size, "tick_size")
+        tick = positive_decimal(tick_size, "tick_size")
         changes.update(tick_size=tick,
                        price_precision=max(spec.price_precision, _decimals(tick)))
     if step_size is not None:
-        step = _positive(step_size, "step_size")
+        step = positive_decimal(step_size, "step_size")
         changes.update(step_size=step, min_qty=max(spec.min_qty, step),
                        quantity_precision=max(spec.quantity_precision, _decimals(step)))
     if max_algo_orders is not None:
