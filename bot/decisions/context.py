@@ -126,13 +126,14 @@ class ExchangeContextProvider:
         if symbol in open_symbols:
             entries = max(entries, 1)  # an adopted position counts even without a trade row
         current = self._regime.usable() if self._regime is not None else None
+        held = next((p for p in positions if p.symbol == symbol), None)
         return MarketContext(
             account=self._ex.account(), mark_price=quote.price,
             filters=self._ex.filters(symbol),
             leverage=self._leverage(symbol) if callable(self._leverage) else self._leverage,
             open_positions=len(open_symbols), symbol_has_position=symbol in open_symbols,
-            position_direction=next((p.direction for p in positions if p.symbol == symbol),
-                                    None),
+            position_direction=held.direction if held is not None else None,
+            position_quantity=held.quantity if held is not None else Decimal(0),
             entries_on_symbol=entries if symbol in open_symbols else 0,
             global_regime=current.regime if current is not None else None,
             local_trend=self._local_trend(signal, current.regime if current else None),

@@ -49,6 +49,7 @@ class MarketContext:
     open_positions: int = 0
     symbol_has_position: bool = False
     position_direction: Direction | None = None
+    position_quantity: Decimal = Decimal(0)  # absolute size of the open position, if any
     entries_on_symbol: int = 0
     global_regime: Regime | None = None
     local_trend: Regime | None = None
@@ -141,7 +142,9 @@ class DecisionPipeline:
             return self._deny(signal, stored_id, signal_id, verdict.rule, verdict.reason, now)
         sizing = size_position(
             signal.direction, entry, stop, market.account.equity,
-            market.account.available_balance, _risk(states), market.leverage, market.filters)
+            market.account.available_balance, _risk(states), market.leverage, market.filters,
+            held=(market.position_quantity if market.position_direction is signal.direction
+                  else Decimal(0)))
         if not sizing.ok:
             self._store.append(Event(EventKind.SIZING_REFUSED, now, signal.symbol,
                                      message=sizing.reason,

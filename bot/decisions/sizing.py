@@ -1,9 +1,11 @@
 """How much to buy: a fixed share of equity lost if the stop is hit, nothing more.
 
 quantity = equity x risk / |entry - stop|, snapped DOWN to the step (never size
-up a risk), capped by what leverage and free margin can carry. Too small for
-the exchange (minQty, MIN_NOTIONAL) is a refusal with a reason, not an order
-that comes back MIN_NOTIONAL.
+up a risk), capped by what leverage and free margin can carry, and by what one
+market order can close: the position with what is already ``held`` stays within
+MARKET_LOT_SIZE maxQty, so its reduce-only stop and its emergency close are each
+one request the venue accepts. Too small for the exchange (minQty, MIN_NOTIONAL)
+is a refusal with a reason, not an order that comes back MIN_NOTIONAL.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Sizing:
 def size_position(
     direction: Direction, entry: Decimal, stop: Decimal, equity: Decimal,
     available_margin: Decimal, risk_per_trade: Decimal, leverage: int, filters: SymbolFilters,
+    held: Decimal = Decimal(0),
 ) -> Sizing:
     if entry <= 0:
         return Sizing.refused(f"entry price {entry} is not positive")
@@ -49,11 +52,16 @@ def size_position(
     wanted = equity * risk_per_trade / distance
     affordable = Decimal(leverage) * max(available_margin, Decimal(0)) / entry
     quantity = min(wanted, affordable)
-    if filters.max_qty > 0:
-        quantity = min(quantity, filters.market_max_qty or filters.max_qty)
-    quantity = filters.round_qty(quantity, market=True)
+    ceiling = filters.max_market_qty
+    room = None if ceiling is None else ceiling - max(held, Decimal(0))
+    if room is not None:
+        quantity = min(quantity, room)
+    quantity = filters.round_qty(max(quantity, Decimal(0)), market=True)
     min_qty = filters.market_min_qty or filters.min_qty
     if quantity <= 0 or quantity < min_qty:
+        if room is not None and room < min_qty and held > 0:
+            return Sizing.refused(f"the position already holds {held} of the {ceiling} one "
+                                  f"market order can close: no room for {min_qty} more")
         why = " (capped by leverage x available margin)" if affordable < wanted else ""
         return Sizing.refused(f"quantity {quantity} below minQty {min_qty}{why}")
     notional = quantity * entry

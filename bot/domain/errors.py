@@ -23,6 +23,7 @@ caller catches the policy it implements, never a list of numbers:
     ├── MinNotionalError          MIN_NOTIONAL: size check failed
     ├── TooManyStopsError         MAX_NUM_ALGO_ORDERS reached for the symbol or account
     ├── FilterError               BAD_PRECISION / tick / step: refresh filters, re-round
+    │   └── QuantityAboveMaxError QTY_GREATER_THAN_MAX_QTY: refresh, then split the order
     └── InvalidOrderError         bad parameters, wrong endpoint, unknown symbol
 """
 
@@ -56,6 +57,7 @@ class BinanceErrorCode(IntEnum):
     REDUCE_ONLY_REJECT = -2022
     USER_IN_LIQUIDATION = -2023
     INVALID_QUANTITY = -4003
+    QTY_GREATER_THAN_MAX_QTY = -4005
     PRICE_NOT_INCREASED_BY_TICK_SIZE = -4014
     QTY_NOT_INCREASED_BY_STEP_SIZE = -4023
     INVALID_LEVERAGE = -4028
@@ -148,6 +150,11 @@ class FilterError(InvalidOrderError):
     pass
 
 
+class QuantityAboveMaxError(FilterError):
+    """More than one order may carry (LOT_SIZE / MARKET_LOT_SIZE maxQty): a close must go in
+    pieces, and the venue may have lowered the limit since the filters were read."""
+
+
 @dataclass(frozen=True)
 class _Rule:
     error: type[ExchangeError]
@@ -176,6 +183,7 @@ ERROR_TABLE: dict[BinanceErrorCode, _Rule] = {
     _C.REDUCE_ONLY_REJECT: _Rule(ReduceOnlyRejectedError),
     _C.PRICE_NOT_INCREASED_BY_TICK_SIZE: _Rule(FilterError),
     _C.QTY_NOT_INCREASED_BY_STEP_SIZE: _Rule(FilterError),
+    _C.QTY_GREATER_THAN_MAX_QTY: _Rule(QuantityAboveMaxError),
     _C.MAX_STOP_ORDERS_EXCEEDED: _Rule(TooManyStopsError),
     _C.DUPLICATE_CLIENT_ID: _Rule(DuplicateClientIdError),
     _C.STOP_ORDER_SWITCH_ALGO: _Rule(InvalidOrderError),

@@ -134,6 +134,13 @@ class SymbolFilters:
         """Snap to tickSize; ``towards`` is "nearest", "down" or "up"."""
         return _snap(price, self.tick_size, towards)
 
+    @property
+    def max_market_qty(self) -> Decimal | None:
+        """The most one market order may carry, and so one reduce-only stop or emergency
+        close: a position above it cannot be shut in one request. None: no limit known."""
+        limit = self.market_max_qty or self.max_qty
+        return limit if limit > 0 else None
+
     def round_qty(self, qty: Decimal, market: bool = False) -> Decimal:
         """Snap a quantity down to the step size (never sizes up a risk)."""
         step = self.market_step_size if (market and self.market_step_size) else self.step_size

@@ -525,6 +525,10 @@ class BinanceAdapter:
         if Decimal(text) <= 0:
             raise refused(Code.INVALID_QUANTITY,
                           f"Quantity {qty} rounds to zero at step {f.step_size}.")
+        limit = f.max_market_qty if market else None
+        if limit is not None and Decimal(text) > limit:
+            raise refused(Code.QTY_GREATER_THAN_MAX_QTY,
+                          f"Quantity greater than max quantity ({text} > {limit:f}).")
         return text
 
     def _call(self, endpoint: str, fn: Callable[..., Any], **kwargs: Any) -> Any:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain import EventKind, ExitReason, Position, Purpose, Trade, client_ids
-from bot.domain.errors import ExchangeError, ReduceOnlyRejectedError
+from bot.domain.errors import ExchangeError
 from bot.locks import SymbolLocks
 from bot.protection.closing import TradeCloser
+from bot.protection.market_close import close_at_market
 from bot.protection.ports import Exchange, TradeBook, trades_for
 from bot.protection.recorder import EventRecorder
 from bot.protection.stops import Protector
@@ -72,18 +73,16 @@ class Flattener:
     def _close(self, pos: Position, trades: list[Trade]) -> str:
         key = trades[-1].position_key if trades else client_ids.position_key(
             pos.symbol, int(self._rec.now().timestamp() * 1000))
-        cid = client_ids.make(Purpose.CLOSE, pos.symbol, key, 0)
-        try:
-            self._ex.market_order(pos.symbol, pos.direction.closing_side, pos.quantity, cid,
-                                  reduce_only=True)
-        except ReduceOnlyRejectedError:
-            return ""  # nothing left to reduce: the re-read will confirm
-        except ExchangeError as exc:
+        result = close_at_market(self._ex, pos.symbol, pos.direction, pos.quantity,
+                                 Purpose.CLOSE, key)
+        if result.error is not None:
+            exc = result.error
             self._rec.record(EventKind.EXCHANGE_ERROR, pos.symbol,
                              f"flatten close refused: {exc.message}", code=exc.code)
             return f"{pos.symbol}: close refused: {exc}"
-        log.warning("[FLATTEN] Closing %s: %s %s at market", pos.symbol,
-                    pos.direction.closing_side.value, pos.quantity)
+        if result.pieces:  # none: nothing left to reduce, the re-read will confirm
+            log.warning("[FLATTEN] Closing %s: %s %s at market", pos.symbol,
+                        pos.direction.closing_side.value, result.executed_qty)
         return ""
 
     def _tidy(self, gone: set[str], closing: dict[str, Position],

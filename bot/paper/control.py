@@ -116,10 +116,11 @@ class PaperControl:
         return {"after": after, "windowSeconds": window_s, "banSeconds": ban_s}
 
     def set_filters(self, symbol: str, tick_size: Any = None, step_size: Any = None,
-                    max_algo_orders: int | None = None) -> dict:
-        """Change a symbol's PRICE_FILTER tick, LOT_SIZE step or MAX_NUM_ALGO_ORDERS now."""
+                    max_algo_orders: int | None = None, market_max_qty: Any = None) -> dict:
+        """Change a symbol's PRICE_FILTER tick, LOT_SIZE step, MARKET_LOT_SIZE maxQty or
+        MAX_NUM_ALGO_ORDERS now."""
         return self._change_spec(symbol, tick_size=tick_size, step_size=step_size,
-                                 max_algo_orders=max_algo_orders)
+                                 max_algo_orders=max_algo_orders, market_max_qty=market_max_qty)
 
     def set_symbol_status(self, symbol: str, status: str) -> dict:
         """TRADING, PRE_SETTLE (reduce-only), SETTLING (suspended), CLOSE, ... (Binance's)."""
@@ -133,11 +134,13 @@ class PaperControl:
             engine.sync()
             spec = changed_spec(engine.specs[symbol], **changes)
             engine.specs[symbol] = spec
-            log.warning("[PAPER] %s rules changed: %s", symbol, changes)
+            log.warning("[PAPER] %s rules changed: %s", symbol,
+                        {k: v for k, v in changes.items() if v is not None})
             filters = {f["filterType"]: f for f in spec.exchange_info()["filters"]}
             return {"symbol": symbol, "status": spec.status,
                     "tickSize": filters["PRICE_FILTER"]["tickSize"],
                     "stepSize": filters["LOT_SIZE"]["stepSize"],
+                    "marketMaxQty": filters["MARKET_LOT_SIZE"]["maxQty"],
                     "maxAlgoOrders": spec.max_algo_orders}
 
     def set_switches(self, margin_brackets: bool | None = None,

@@ -103,7 +103,8 @@ class ControlRoutes:
         cap = a.get("maxAlgoOrders")
         return self.control.set_filters(
             str(a["symbol"]), tick_size=a.get("tickSize"), step_size=a.get("stepSize"),
-            max_algo_orders=int(cap) if cap is not None else None)
+            max_algo_orders=int(cap) if cap is not None else None,
+            market_max_qty=a.get("marketMaxQty"))
 
     def _post_symbol_status(self, a: dict) -> dict:
         return self.control.set_symbol_status(str(a["symbol"]), str(a["status"]))

@@ -35,7 +35,8 @@ def _decimals(value: Decimal) -> int:
 
 
 def changed_spec(spec: SymbolSpec, tick_size: Any = None, step_size: Any = None,
-                 max_algo_orders: int | None = None, status: str | None = None) -> SymbolSpec:
+                 max_algo_orders: int | None = None, status: str | None = None,
+                 market_max_qty: Any = None) -> SymbolSpec:
     """The spec with the given rules changed; ValueError (nothing changed) on bad input."""
     changes: dict[str, Any] = {}
     if tick_size is not None:
@@ -46,6 +47,13 @@ def changed_spec(spec: SymbolSpec, tick_size: Any = None, step_size: Any = None,
         step = positive_decimal(step_size, "step_size")
         changes.update(step_size=step, min_qty=max(spec.min_qty, step),
                        quantity_precision=max(spec.quantity_precision, _decimals(step)))
+    if market_max_qty is not None:
+        cap = positive_decimal(market_max_qty, "market_max_qty")
+        step = changes.get("step_size", spec.step_size)
+        if cap % step != 0 or cap < changes.get("min_qty", spec.min_qty):
+            raise ValueError(f"market_max_qty {cap} must be a multiple of the step {step} "
+                             f"and at least minQty")
+        changes["market_max_qty"] = cap
     if max_algo_orders is not None:
         if isinstance(max_algo_orders, bool) or int(max_algo_orders) < 1:
             raise ValueError("max_algo_orders must be an integer >= 1")
@@ -53,6 +61,6 @@ def changed_spec(spec: SymbolSpec, tick_size: Any = None, step_size: Any = None,
     if status is not None:
         changes["status"] = symbol_status.check_status(status)
     if not changes:
-        raise ValueError("nothing to change: give tick_size, step_size, max_algo_orders or "
-                         "status")
+        raise ValueError("nothing to change: give tick_size, step_size, market_max_qty, "
+                         "max_algo_orders or status")
     return replace(spec, **changes)

@@ -30,11 +30,11 @@ from bot.domain.errors import (
     ClosePositionExistsError,
     DuplicateClientIdError,
     ExchangeError,
-    ReduceOnlyRejectedError,
     WouldTriggerError,
 )
 from bot.protection.config import ProtectionConfig
 from bot.protection.coverage import TriggerGrace, assess
+from bot.protection.market_close import close_at_market
 from bot.protection.ports import Exchange
 from bot.protection.recorder import EventRecorder
 from bot.protection.stop_policy import farther_stop, stop_beyond
@@ -201,37 +201,41 @@ class StopLadder:
 
     def _emergency_close(self, req: StopRequest, pending: list[Event],
                          rejections: int) -> ProtectOutcome:
+        result = close_at_market(self._ex, req.symbol, req.direction, req.position_qty,
+                                 Purpose.EMERGENCY, req.key, rejections)
         cid = client_ids.make(Purpose.EMERGENCY, req.symbol, req.key, rejections)
-        try:
-            order = self._ex.market_order(req.symbol, req.direction.closing_side,
-                                          req.position_qty, cid, reduce_only=True)
-        except ReduceOnlyRejectedError as exc:
-            pending.append(self._event(EventKind.EMERGENCY_CLOSE, req, exc.code,
+        if result.gone and result.pieces == 0:
+            pending.append(self._event(EventKind.EMERGENCY_CLOSE, req, None,
                                        "emergency close found no position to reduce",
                                        {"quantity": req.position_qty, "gone": True}))
             self._flush(pending)
             return ProtectOutcome(req.symbol, ProtectStatus.EMERGENCY_CLOSED,
                                   rejections=rejections, events=tuple(pending))
-        except ExchangeError as exc:
+        if result.error is not None:
+            exc = result.error
+            partly = (f" after closing {result.executed_qty} of {req.position_qty}"
+                      if result.pieces else "")
             pending.append(self._event(EventKind.EXCHANGE_ERROR, req, exc.code,
-                                       f"EMERGENCY CLOSE FAILED: {exc.message}",
-                                       {"protect": "failed"}))
+                                       f"EMERGENCY CLOSE FAILED{partly}: {exc.message}",
+                                       {"protect": "failed", "closed": result.executed_qty}))
             self._flush(pending)
-            log.critical("[SHIELD] EMERGENCY CLOSE FAILED for %s: %s - position NAKED",
-                         req.symbol, exc)
+            log.critical("[SHIELD] EMERGENCY CLOSE FAILED for %s%s: %s - position NAKED",
+                         req.symbol, partly, exc)
             return ProtectOutcome(req.symbol, ProtectStatus.FAILED, rejections=rejections,
                                   events=tuple(pending))
+        in_pieces = f" in {result.pieces} orders" if result.pieces > 1 else ""
         pending.append(self._event(
             EventKind.EMERGENCY_CLOSE, req, None,
-            f"no stop could be placed: closed {order.executed_qty} at market",
-            {"quantity": order.executed_qty, "avg_price": order.avg_price,
-             "client_order_id": cid, "rejections": rejections},
+            f"no stop could be placed: closed {result.executed_qty} at market{in_pieces}",
+            {"quantity": result.executed_qty, "avg_price": result.avg_price,
+             "client_order_id": cid, "rejections": rejections, "orders": result.pieces},
         ))
         self._flush(pending)
-        log.critical("[SHIELD] EMERGENCY CLOSE %s: %s %s at market (avg %s)", req.symbol,
-                     req.direction.closing_side.value, order.executed_qty, order.avg_price)
+        log.critical("[SHIELD] EMERGENCY CLOSE %s: %s %s at market%s (avg %s)", req.symbol,
+                     req.direction.closing_side.value, result.executed_qty, in_pieces,
+                     result.avg_price)
         return ProtectOutcome(req.symbol, ProtectStatus.EMERGENCY_CLOSED, rejections=rejections,
-                              events=tuple(pending), close_price=order.avg_price or None)
+                              events=tuple(pending), close_price=result.avg_price or None)
 
     def placed(self, req: StopRequest, order: ConditionalOrder, rejections: int,
                latency: float, pending: list[Event], immediate: bool = False) -> ProtectOutcome:

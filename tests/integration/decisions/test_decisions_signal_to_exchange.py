@@ -27,7 +27,7 @@ from bot.decisions import (
     validate_signal,
 )
 from bot.decisions.context import ExchangeContextProvider
-from bot.domain import Direction, EventKind, KillState, Signal
+from bot.domain import Direction, EventKind, KillState, Side, Signal
 from bot.exchange.binance_adapter import BinanceAdapter, make_client
 from bot.execution.executor import Executor, OpenStatus
 from bot.execution.flatten import Flattener
@@ -230,3 +230,40 @@ def test_position_limit_per_symbol_denies_the_third_entry(bot, webhook):
 def _signal_from_alert(bot: Bot, symbol: str) -> Signal:
     return validate_signal(_long_alert(bot, symbol), bot.adapter.symbols(),
                            datetime.now(UTC))
+
+
+def test_an_entry_leaves_the_position_closable_by_one_market_order(tmp_path):
+    """A tight stop on a rich account sizes far past MARKET_LOT_SIZE maxQty: the entry is
+    capped so the whole position, what was held plus the entry, stays within it, and one
+    reduce-only order (a stop without closePosition, an emergency close) can still shut it."""
+    paper = PaperExchange(KEY, SECRET, seed=11, clock=ManualClock(), balance=D("1000000"),
+                          weight_limit=None, order_limits=False, tick_interval_s=None,
+                          slippage_bps=0)
+    paper.start()
+    bot = _build(paper, tmp_path / "qs.db")
+    try:
+        limit = bot.adapter.filters("ATOMUSDT").max_market_qty
+        held = bot.adapter.market_order("ATOMUSDT", Side.BUY, D("60.05"), "manual-1")
+        assert held.executed_qty == D("60.05")
+        mark = bot.adapter.mark_price("ATOMUSDT")
+        bot.queue.submit(Signal("ATOMUSDT", Direction.LONG, 0.7, "tradingview",
+                                datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC),
+                                stop_price=mark - D("0.005")))
+        [(outcome, opened)] = bot.run_queue()
+        assert outcome.allowed and opened.status is OpenStatus.OPENED, outcome.reason
+        assert outcome.decision.quantity == limit - D("60.05")
+        [position] = bot.adapter.positions()
+        assert position.quantity == limit
+
+        bot.queue.submit(Signal("ATOMUSDT", Direction.LONG, 0.7, "tradingview",
+                                datetime.fromtimestamp(paper.clock.now_ms() / 1000, UTC),
+                                stop_price=mark - D("0.005")))
+        [(outcome, opened)] = bot.run_queue()
+        assert outcome.rule == "sizing" and opened is None
+        assert "one market order can close" in outcome.reason
+        closed = bot.adapter.market_order("ATOMUSDT", Side.SELL, position.quantity, "manual-2",
+                                          reduce_only=True)
+        assert closed.executed_qty == limit and bot.adapter.positions() == []
+    finally:
+        bot.store.close()
+        paper.stop()

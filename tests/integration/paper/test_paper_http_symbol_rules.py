@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import requests
 from binance.exceptions import BinanceAPIException
@@ -73,3 +75,26 @@ def test_status_when_settling_then_1122_and_bad_status_400(venue):
     assert (info.value.code, info.value.message) == (-1122, "Invalid symbol status.")
     assert control(venue, "symbol_status", symbol="BTCUSDT", status="BREAK").status_code == 400
     assert btc_info(client)["status"] == "SETTLING"
+
+
+def test_market_max_qty_when_lowered_then_an_open_position_closes_only_in_pieces(venue):
+    client = make_client(venue)
+    client.futures_create_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.050")
+    answer = control(venue, "filters", symbol="BTCUSDT", marketMaxQty="0.030")
+    assert answer.status_code == 200 and answer.json()["marketMaxQty"] == "0.030"
+    filters = {f["filterType"]: f for f in btc_info(client)["filters"]}
+    assert filters["MARKET_LOT_SIZE"]["maxQty"] == "0.030"
+    assert venue.engine.account.amount("BTCUSDT") == Decimal("0.05")  # it keeps its size
+    with pytest.raises(BinanceAPIException) as whole:
+        client.futures_create_order(symbol="BTCUSDT", side="SELL", type="MARKET",
+                                    quantity="0.050", reduceOnly="true")
+    assert (whole.value.code, whole.value.message) == (-4005, "Quantity greater than max "
+                                                               "quantity.")
+    for piece in ("0.030", "0.020"):
+        client.futures_create_order(symbol="BTCUSDT", side="SELL", type="MARKET",
+                                    quantity=piece, reduceOnly="true")
+    assert venue.engine.account.amount("BTCUSDT") == 0
+    bad = control(venue, "filters", symbol="BTCUSDT", marketMaxQty="0.0305")
+    assert bad.status_code == 400 and "multiple of the step" in bad.text
+    kept = {f["filterType"]: f for f in btc_info(client)["filters"]}
+    assert kept["MARKET_LOT_SIZE"]["maxQty"] == "0.030"

@@ -66,11 +66,12 @@ def flat_closes(n: int, amplitude: float = 0.01, period: int = 8, start: float =
 
 
 def filters(symbol: str = "ATOMUSDT", tick: str = "0.001", step: str = "0.01",
-            min_qty: str = "0.01", min_notional: str = "5", max_qty: str = "100000"
-            ) -> SymbolFilters:
+            min_qty: str = "0.01", min_notional: str = "5", max_qty: str = "100000",
+            market_max_qty: str | None = None) -> SymbolFilters:
     return SymbolFilters(symbol=symbol, tick_size=Decimal(tick), step_size=Decimal(step),
                          min_qty=Decimal(min_qty), max_qty=Decimal(max_qty),
-                         min_notional=Decimal(min_notional))
+                         min_notional=Decimal(min_notional),
+                         market_max_qty=Decimal(market_max_qty) if market_max_qty else None)
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 5.0, interval: float = 0.01

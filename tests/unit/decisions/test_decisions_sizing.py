@@ -89,3 +89,22 @@ def test_nonsense_inputs_are_refused(direction, kw, reason):
 
 def test_max_qty_caps_the_quantity(direction):
     assert _size(direction, max_qty="12").quantity == D("12")
+
+
+def test_market_max_qty_caps_before_the_larger_lot_max(direction):
+    """An entry is a market order: MARKET_LOT_SIZE maxQty binds, not LOT_SIZE's."""
+    assert _size(direction, max_qty="100", market_max_qty="11").quantity == D("11")
+
+
+def test_what_is_held_counts_against_what_one_market_order_can_close(direction):
+    # wanted 15, the position already holds 4 of the 12 one reduce-only order can close
+    sizing = size_position(direction, D("10"), _stop(direction, D("10"), D("0.5")), D("1000"),
+                           D("1000"), RISK, 5, filters(max_qty="12"), held=D("4"))
+    assert sizing.ok and sizing.quantity == D("8")
+
+
+def test_a_position_at_the_single_order_limit_gets_no_more(direction):
+    sizing = size_position(direction, D("10"), _stop(direction, D("10"), D("0.5")), D("1000"),
+                           D("1000"), RISK, 5, filters(max_qty="12"), held=D("11.995"))
+    assert not sizing.ok and sizing.quantity == 0
+    assert sizing.reason.startswith("the position already holds 11.995 of the 12 ")

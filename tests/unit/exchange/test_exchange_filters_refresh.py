@@ -122,6 +122,32 @@ def test_market_order_when_step_rejected_and_refresh_fails_then_original_error(a
     assert len(client.named("futures_create_order")) == 1
 
 
+def test_market_order_above_market_max_qty_then_refused_before_sending(adapter, client):
+    with pytest.raises(errors.QuantityAboveMaxError) as refused:
+        adapter.market_order("ATOMUSDT", Side.SELL, Decimal("50000.1"), "qs-cl-ATOM-0123456789-0",
+                             reduce_only=True)
+    assert refused.value.code == -4005 and "50000.1 > 50000" in refused.value.message
+    assert client.named("futures_create_order") == []
+
+
+def test_market_order_when_venue_lowered_max_qty_then_refreshed_and_refused_without_resend(
+    adapter, client
+):
+    adapter.filters("ATOMUSDT")
+    lowered = copy.deepcopy(samples.EXCHANGE_INFO)
+    for row in lowered["symbols"]:
+        for f in row["filters"]:
+            if row["symbol"] == "ATOMUSDT" and f["filterType"] == "MARKET_LOT_SIZE":
+                f["maxQty"] = "100"
+    client.script("futures_create_order", api_error(-4005, "Quantity greater than max quantity."))
+    client.script("futures_exchange_info", lowered)
+    with pytest.raises(errors.QuantityAboveMaxError):
+        adapter.market_order("ATOMUSDT", Side.SELL, Decimal("150"), "qs-cl-ATOM-0123456789-0",
+                             reduce_only=True)
+    assert len(client.named("futures_create_order")) == 1  # the second try stopped at home
+    assert adapter.filters("ATOMUSDT").max_market_qty == Decimal("100")
+
+
 @pytest.mark.parametrize("later", [info_with("ATOMUSDT", status="SETTLING"),
                                    info_without("ATOMUSDT")], ids=["settling", "gone"])
 def test_symbol_when_it_leaves_trading_then_filters_kept_and_not_tradable(
