@@ -158,9 +158,20 @@ class Driver:
         return covered(amount, stops)
 
     # --- the loop ---
-    def run(self, deadline: float, progress: Callable[[int], None] | None = None) -> None:
+    def run(self, deadline: float, progress: Callable[[int], None] | None = None,
+            halted: Callable[[], str | None] = lambda: None) -> None:
+        """``halted`` names why the bot takes no more entries (its kill switch): the run
+        stops driving then rather than wait out the deadline."""
         reported = 0
+        checked = time.monotonic()
         while self.entries < self.cfg.entries and time.monotonic() < deadline:
+            if time.monotonic() - checked >= 1.0:
+                checked = time.monotonic()
+                reason = halted()
+                if reason:
+                    log.error("[SOAK] The bot stopped taking entries after %d: %s",
+                              self.entries, reason)
+                    break
             if progress is not None and self.entries - reported >= 500:
                 reported = self.entries
                 progress(reported)

@@ -26,6 +26,7 @@ from bench.soak.driver import Driver, DriverStats
 from bench.soak.event_match import LostEvent, lost_events
 from bench.soak.ledger_audit import AlgoFlags, LedgerAudit, audit_ledger
 from bench.soak.observer import Observer, ObserverStats
+from bot.domain import KillState
 from bot.metrics import MetricsReport, metrics_report
 from bot.paper.server import PaperExchange
 from bot.runtime.assembly import build
@@ -137,7 +138,9 @@ def run_soak(cfg: SoakConfig, workdir: Path | None = None,
         observer.start()
         driver = Driver(cfg, paper, bot.c.executor, bot.c.store, url, WEBHOOK_TOKEN)
         drive_started = time.monotonic()
-        driver.run(deadline=started + cfg.max_wall_s, progress=progress)
+        kill = bot.c.killswitch
+        driver.run(deadline=started + cfg.max_wall_s, progress=progress,
+                   halted=lambda: None if kill.state is KillState.RUNNING else kill.reason)
         drive_s = time.monotonic() - drive_started
         _settle(bot, cfg)
         obs = observer.stop()

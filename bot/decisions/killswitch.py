@@ -106,12 +106,17 @@ class KillSwitch:
 
     def check_daily_loss(self, realized_pnl_today: Decimal, equity: Decimal,
                          limit: Decimal) -> bool:
-        """Trip to HALTED when today's realized loss reaches ``limit`` x equity; True if tripped.
+        """Trip to HALTED when today's realized loss reaches ``limit`` x the equity the day
+        started with (``equity`` now, less today's realized PnL); True if tripped.
 
-        After an operator RESUMEs a daily-loss halt, the same day does not trip again:
-        the resume is their explicit decision to keep trading today.
+        The day's start, not the equity left, is the base (as prop desks count a daily
+        loss): measured against what is left, every loss would tighten the limit, and 100 %
+        would trip once half the account was gone. After an operator RESUMEs a daily-loss
+        halt, the same day does not trip again: the resume is their explicit decision to
+        keep trading today.
         """
-        if limit <= 0 or equity <= 0 or realized_pnl_today > -limit * equity:
+        start = equity - realized_pnl_today
+        if limit <= 0 or start <= 0 or realized_pnl_today > -limit * start:
             return False
         with self._lock:
             current = self.record()
@@ -121,7 +126,7 @@ class KillSwitch:
             if self._store.get_setting(_RESUMED_AFTER_LOSS_KEY) == today:
                 return False
             reason = (f"auto: daily loss limit - realized {realized_pnl_today:.2f} USDT <= "
-                      f"-{limit:.2%} of equity {equity:.2f}")
+                      f"-{limit:.2%} of the day's starting equity {start:.2f}")
             self._write(current, KillState.HALTED, SYSTEM, reason, DAILY_LOSS)
             return True
 

@@ -129,6 +129,18 @@ def test_soak_when_stop_is_late_after_entry_then_naked_time_is_reported(tmp_path
     assert not t["0 naked s beyond the first round trip"]
 
 
+@pytest.mark.timeout(120)
+def test_soak_when_kill_switch_halts_the_bot_then_driving_stops_and_entries_fall_short(
+        tmp_path):
+    """A halted bot takes no entries: the run stops driving instead of waiting out its
+    wall budget, and the entries target fails."""
+    cfg, f, t = _run(tmp_path, prepare=lambda bot: bot.c.killswitch.halt("soak", "on purpose"),
+                     entries=30, fault_rate=0.0, symbols=6, max_wall_s=600.0)
+    assert f["run"]["kill_switch"] == "HALTED" and f["venue"]["entries"] == 0
+    assert f["run"]["drive_s"] < cfg.max_wall_s / 4
+    assert not t["entries reached"]
+
+
 def test_soak_config_when_kind_unknown_then_refused():
     with pytest.raises(ValueError, match="unknown fault kinds"):
         SoakConfig(kinds=("gremlins",))

@@ -87,12 +87,22 @@ def test_the_state_survives_a_restart(db_url, clock):
 
 # automatic trips -----------------------------------------------------------------
 @pytest.mark.parametrize(("pnl", "tripped"), [("-29.99", False), ("-30", True), ("-45", True)])
-def test_daily_loss_limit_trips_at_the_limit(switch, store, pnl, tripped):
-    assert switch.check_daily_loss(D(pnl), equity=D("1000"), limit=D("0.03")) is tripped
+def test_daily_loss_limit_trips_at_the_limit_of_the_days_starting_equity(switch, store, pnl,
+                                                                         tripped):
+    # the day started at 1 000: the equity now is what is left after the loss
+    now = D("1000") + D(pnl)
+    assert switch.check_daily_loss(D(pnl), equity=now, limit=D("0.03")) is tripped
     assert switch.state == (KillState.HALTED if tripped else KillState.RUNNING)
     if tripped:
         event = store.events(kinds=[EventKind.KILL_SWITCH])[-1]
         assert event.details["trigger"] == "daily_loss" and event.details["actor"] == "system"
+
+
+def test_daily_loss_of_a_whole_limit_needs_the_whole_starting_equity(switch):
+    """Against the equity left, losing half the account would be a 100 % daily loss."""
+    assert not switch.check_daily_loss(D("-526768"), D("525482"), D("1"))
+    assert switch.check_daily_loss(D("-526768"), D("525482"), D("0.5"))
+    assert "of the day's starting equity 1052250.00" in switch.reason
 
 
 def test_resuming_a_daily_loss_halt_holds_for_the_day_only(switch, clock):
