@@ -24,7 +24,6 @@ from bot.domain import (
     Position,
     Purpose,
     SymbolFilters,
-    client_ids,
 )
 from bot.domain.errors import (
     ClosePositionExistsError,
@@ -203,9 +202,8 @@ class StopLadder:
                          rejections: int) -> ProtectOutcome:
         result = close_at_market(self._ex, req.symbol, req.direction, req.position_qty,
                                  Purpose.EMERGENCY, req.key, rejections)
-        cid = client_ids.make(Purpose.EMERGENCY, req.symbol, req.key, rejections)
-        if result.gone and result.pieces == 0:
-            pending.append(self._event(EventKind.EMERGENCY_CLOSE, req, None,
+        if result.gone is not None and result.pieces == 0:
+            pending.append(self._event(EventKind.EMERGENCY_CLOSE, req, result.gone.code,
                                        "emergency close found no position to reduce",
                                        {"quantity": req.position_qty, "gone": True}))
             self._flush(pending)
@@ -228,7 +226,8 @@ class StopLadder:
             EventKind.EMERGENCY_CLOSE, req, None,
             f"no stop could be placed: closed {result.executed_qty} at market{in_pieces}",
             {"quantity": result.executed_qty, "avg_price": result.avg_price,
-             "client_order_id": cid, "rejections": rejections, "orders": result.pieces},
+             "client_order_id": result.client_order_id, "rejections": rejections,
+             "orders": result.pieces},
         ))
         self._flush(pending)
         log.critical("[SHIELD] EMERGENCY CLOSE %s: %s %s at market%s (avg %s)", req.symbol,

@@ -22,10 +22,11 @@ MAX_PIECES = 99
 
 @dataclass(frozen=True)
 class MarketClose:
+    client_order_id: str  # the first piece's: the caller's own id
     executed_qty: Decimal
     avg_price: Decimal
     pieces: int  # orders the venue filled
-    gone: bool  # the venue found nothing (more) to reduce
+    gone: ReduceOnlyRejectedError | None = None  # the venue found nothing (more) to reduce
     error: ExchangeError | None = None  # the piece that failed; earlier pieces stand
 
 
@@ -37,37 +38,43 @@ def close_at_market(exchange: Exchange, symbol: str, direction: Direction, quant
     the adapter has re-read them by then) is cut again at the new limit. Stops at the
     first other refusal, or when the venue finds nothing left to reduce.
     """
+    first = client_ids.make(purpose, symbol, key, seq)
     done = Decimal(0)
     cost = Decimal(0)
     filled = 0
     left = quantity
+
+    def result(gone: ReduceOnlyRejectedError | None = None,
+               error: ExchangeError | None = None) -> MarketClose:
+        return MarketClose(first, done, _avg(cost, done), filled, gone, error)
+
     try:
         limit = exchange.filters(symbol).max_market_qty
     except ExchangeError as exc:
-        return MarketClose(done, Decimal(0), 0, gone=False, error=exc)
+        return result(error=exc)
     for i in range(MAX_PIECES):
         if left <= 0:
             break
         piece = left if limit is None else min(left, limit)
-        cid = client_ids.make(purpose, symbol, key, seq + _PIECE_SEQ * i)
+        cid = first if i == 0 else client_ids.make(purpose, symbol, key, seq + _PIECE_SEQ * i)
         try:
             order = exchange.market_order(symbol, direction.closing_side, piece, cid,
                                           reduce_only=True)
-        except ReduceOnlyRejectedError:
-            return MarketClose(done, _avg(cost, done), filled, gone=True)
+        except ReduceOnlyRejectedError as exc:
+            return result(gone=exc)
         except QuantityAboveMaxError as exc:
             smaller = _fresh_limit(exchange, symbol)
             if smaller is None or smaller >= piece:
-                return MarketClose(done, _avg(cost, done), filled, gone=False, error=exc)
+                return result(error=exc)
             limit = smaller
             continue
         except ExchangeError as exc:
-            return MarketClose(done, _avg(cost, done), filled, gone=False, error=exc)
+            return result(error=exc)
         filled += 1
         done += order.executed_qty
         cost += order.executed_qty * order.avg_price
         left -= order.executed_qty if order.executed_qty > 0 else piece
-    return MarketClose(done, _avg(cost, done), filled, gone=False)
+    return result()
 
 
 def _fresh_limit(exchange: Exchange, symbol: str) -> Decimal | None:
